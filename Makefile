@@ -1,0 +1,47 @@
+# Hippocratic: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POLICY ?= policies/harmonic-medical-sonography.yaml
+
+.PHONY: run test check bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the web app on http://$(HOST):$(PORT)
+run: install
+	$(BIN)/hippocratic serve --host $(HOST) --port $(PORT)
+
+## Install everything the suite needs and run it on SQLite and PostgreSQL
+test: install test-extras
+	$(BIN)/python -m pytest
+
+## Lint, strict types, layer contracts
+check: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## Benchmarks: medians, p99 and ratios against baselines (see docs/performance.md)
+bench: install bench-extras
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# Each concept may add prerequisites of its own (e.g. an independent checker in its own venv).
+test-extras::
+bench-extras::
+-include mk/*.mk

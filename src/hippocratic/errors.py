@@ -1,0 +1,98 @@
+"""The one exception tree. Every error has a stable ``code`` that faces map to exit codes,
+HTTP statuses and the JSON error envelope; nothing else in the package defines a base error.
+
+    HippocraticError
+    ├── InputError            input.invalid        400  bad flag, date, file or request body
+    │   └── PolicyInvalid     policy.invalid       422  a policy file that fails validation
+    ├── NotFound              not_found            404
+    ├── Conflict              conflict             409
+    │   └── StoreExists       store.exists         409  init on a store that already holds data
+    ├── AccessDenied          guard.denied         403  the guard said no
+    ├── Erased                vault.erased         410  the subject's key was destroyed
+    ├── IntegrityFailure      audit.integrity      500  the audit chain does not verify
+    └── ConfigurationError    config.invalid       500  missing key file, bad database URL
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class HippocraticError(Exception):
+    """Base of every error the package raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        hint: str | None = None,
+        details: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.hint = hint
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``error`` member of the JSON envelope."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.hint is not None:
+            body["hint"] = self.hint
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class InputError(HippocraticError):
+    code = "input.invalid"
+    http_status = 400
+    exit_code = 2
+
+
+class PolicyInvalid(InputError):
+    code = "policy.invalid"
+    http_status = 422
+
+
+class NotFound(HippocraticError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(HippocraticError):
+    code = "conflict"
+    http_status = 409
+
+
+class StoreExists(Conflict):
+    code = "store.exists"
+
+
+class AccessDenied(HippocraticError):
+    code = "guard.denied"
+    http_status = 403
+    exit_code = 3
+
+
+class Erased(HippocraticError):
+    code = "vault.erased"
+    http_status = 410
+
+
+class IntegrityFailure(HippocraticError):
+    code = "audit.integrity"
+    http_status = 500
+    exit_code = 4
+
+
+class ConfigurationError(HippocraticError):
+    code = "config.invalid"
+    http_status = 500

@@ -1,0 +1,1 @@
+"""How people reach Hippocratic: the web app, the command line and background jobs."""

@@ -1,0 +1,1 @@
+"""The ``hippocratic`` command line: one command group per concept."""

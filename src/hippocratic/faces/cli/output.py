@@ -1,0 +1,44 @@
+"""How commands speak: Rich for people, the JSON envelope for machines, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from rich.console import Console
+
+from hippocratic.errors import HippocraticError
+from hippocratic.faces.envelope import failure, success
+
+json_requested: ContextVar[bool] = ContextVar("json_requested", default=False)
+
+console = Console(highlight=False, soft_wrap=True)
+error_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def wants_json(flag: bool) -> bool:
+    """Record that this invocation speaks JSON, so errors are reported as JSON too."""
+    json_requested.set(flag)
+    return flag
+
+
+def emit(data: Any, *, as_json: bool, render: Callable[[], None]) -> None:
+    """Print ``data`` as the JSON envelope, or call ``render`` to show it to a person."""
+    if wants_json(as_json):
+        sys.stdout.write(json.dumps(success(data), indent=2, ensure_ascii=False) + "\n")
+    else:
+        render()
+
+
+def report_error(error: HippocraticError, *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(failure(error), indent=2, ensure_ascii=False) + "\n")
+        return
+    error_console.print(f"[bold red]error[/] [dim]{error.code}[/]: {error.message}", markup=True)
+    if error.field:
+        error_console.print(f"  where: {error.field}", markup=False)
+    if error.hint:
+        error_console.print(f"  fix:   {error.hint}", markup=False)

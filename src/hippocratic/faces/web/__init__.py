@@ -1,0 +1,1 @@
+"""The web face: JSON API and server-rendered pages, each page with a JSON twin."""

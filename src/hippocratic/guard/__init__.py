@@ -1,0 +1,1 @@
+"""The single choke point: every read and write of personal data is decided and audited here."""

@@ -1,0 +1,1 @@
+"""The organisation's privacy policy as a typed, validated file, and what is rendered from it."""

@@ -1,0 +1,1 @@
+"""Use cases built on the guard: clinic, consent, rights, retention, sharing, incidents."""

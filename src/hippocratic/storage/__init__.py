@@ -1,0 +1,1 @@
+"""Persistence: the vault, the audit ledger, repositories and migrations (SQLite and PostgreSQL)."""

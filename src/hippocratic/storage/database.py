@@ -1,0 +1,81 @@
+"""One way to reach the store, whichever engine holds it: SQLite (embedded) or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from hippocratic.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/hippocratic.db"
+DATABASE_URL_ENV = "HIPPOCRATIC_DATABASE_URL"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Every table carries ``organisation_id`` and has it in its primary key (Citus-ready)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def database_url(explicit: str | None = None) -> str:
+    """``--db`` wins, then ``HIPPOCRATIC_DATABASE_URL``, then the embedded SQLite file."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the settings each backend needs to keep its promises."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"not a database URL: {url!r}",
+            hint="use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db",
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+    raise ConfigurationError(
+        f"unsupported database backend {parsed.get_backend_name()!r}",
+        hint="Hippocratic runs on SQLite and PostgreSQL",
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE below takes effect.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Writers serialise at BEGIN rather than failing at their first write (no lock upgrades).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Any]:
+    return sessionmaker(engine, expire_on_commit=False)
