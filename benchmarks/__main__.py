@@ -16,9 +16,8 @@ def main(argv: list[str]) -> int:
     here = Path(__file__).parent
     names = [path.stem for path in sorted(here.glob("bench_*.py"))]
     wanted = [name for name in names if not argv or name.removeprefix("bench_") in argv]
-    print(
-        f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}"
-    )
+    machine = f"{platform.machine()} {platform.processor() or ''}".strip()
+    print(f"machine: {machine}, python {platform.python_version()}")
     for name in wanted:
         print(f"\n=== {name} ===", flush=True)
         importlib.import_module(f"benchmarks.{name}").main()

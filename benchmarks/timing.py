@@ -33,7 +33,7 @@ class Timing:
 def measure(
     name: str, operation: Callable[[], object], *, repeat: int = 200, inner: int = 1
 ) -> Timing:
-    """Time ``operation`` ``repeat`` times; each sample is the mean of ``inner`` back-to-back calls."""
+    """Time ``operation`` ``repeat`` times; a sample is the mean of ``inner`` back-to-back calls."""
     for _ in range(min(10, repeat)):
         operation()
     samples: list[float] = []
