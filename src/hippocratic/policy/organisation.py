@@ -1,0 +1,82 @@
+"""Who the controller is and how people reach it (Art. 13(1)(a)-(b), 77)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import EmailStr, Field, HttpUrl
+
+from hippocratic.policy.model import Key, PolicyModel, Text
+
+
+class PostalAddress(PolicyModel):
+    lines: list[Text] = Field(min_length=1)
+    town: Text
+    postcode: Text
+    country: Text = "United Kingdom"
+
+    def one_line(self) -> str:
+        return ", ".join([*self.lines, self.town, self.postcode])
+
+
+class Contact(PolicyModel):
+    """A privacy contact: the Data Protection Officer or, where none is designated, a manager."""
+
+    title: Text
+    """How the organisation names the role, e.g. "Data Protection Manager" (D-13)."""
+    name: str | None = None
+    email: EmailStr
+    phone: str | None = None
+    post: PostalAddress | None = None
+
+
+class DataProtectionOfficer(Contact):
+    designated: bool
+    """True where a DPO is designated under Art. 37; False for a manager with the role (D-13)."""
+
+
+class SupervisoryAuthority(PolicyModel):
+    name: Text = "Information Commissioner's Office"
+    website: HttpUrl = HttpUrl("https://ico.org.uk")
+    complaint_url: HttpUrl = HttpUrl("https://ico.org.uk/make-a-complaint/")
+    phone: str = "0303 123 1113"
+    post: PostalAddress | None = None
+
+
+class Notice(PolicyModel):
+    """The notice this policy publishes: its version and the date it takes effect (D-34: ISO)."""
+
+    version: Text
+    effective_date: date
+    url: HttpUrl | None = None
+    previous: list[NoticeVersion] = Field(default_factory=list)
+
+
+class NoticeVersion(PolicyModel):
+    version: Text
+    effective_date: date
+    summary_of_changes: str | None = None
+
+
+class Organisation(PolicyModel):
+    key: Key
+    legal_name: Text
+    trading_name: str | None = None
+    company_number: str | None = Field(default=None, pattern=r"^(\d{8}|[A-Z]{2}\d{6})$")
+    registered_office: PostalAddress
+    ico_registration_number: str | None = None
+    website: HttpUrl | None = None
+    privacy_contact: Contact
+    dpo: DataProtectionOfficer | None = None
+    supervisory_authority: SupervisoryAuthority = SupervisoryAuthority()
+    standards: list[Text] = Field(default_factory=list)
+    """Standards the organisation claims, e.g. ISO/IEC 27001:2022 (S1-03)."""
+    permitted_countries: list[str] = Field(default_factory=lambda: ["GB"])
+    """Where personal data may go without an Art. 46 safeguard: the UK and adequate countries."""
+
+    @property
+    def display_name(self) -> str:
+        return self.trading_name or self.legal_name
+
+
+Notice.model_rebuild()

@@ -1,0 +1,75 @@
+"""Purposes (processing activities) with their lawful bases: the closed list of what we do (D-25)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from hippocratic.policy.model import Key, PolicyModel, Text
+
+
+class LawfulBasis(StrEnum):
+    """UK GDPR Art. 6(1)(a)-(f)."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+
+class SpecialCondition(StrEnum):
+    """UK GDPR Art. 9(2)(a)-(j)."""
+
+    EXPLICIT_CONSENT = "explicit_consent"
+    EMPLOYMENT_SOCIAL_SECURITY = "employment_social_security"
+    VITAL_INTERESTS = "vital_interests"
+    NOT_FOR_PROFIT = "not_for_profit"
+    MADE_PUBLIC = "made_public"
+    LEGAL_CLAIMS = "legal_claims"
+    SUBSTANTIAL_PUBLIC_INTEREST = "substantial_public_interest"
+    HEALTH_OR_SOCIAL_CARE = "health_or_social_care"
+    PUBLIC_HEALTH = "public_health"
+    ARCHIVING_RESEARCH = "archiving_research"
+
+
+class ConsentSpec(PolicyModel):
+    """What the person is asked, in the words they see, and how they withdraw (Art. 7)."""
+
+    wording: Text
+    withdrawal: Text
+    channels: list[Key] = Field(default_factory=list)
+    """Per-channel consent, e.g. email, sms, post, phone (marketing)."""
+
+
+class Purpose(PolicyModel):
+    key: Key
+    title: Text
+    description: Text
+    data_use: Text
+    """The fideslang data-use key, e.g. ``essential.service`` or ``marketing.communications``."""
+    lawful_basis: LawfulBasis
+    special_condition: SpecialCondition | None = None
+    dpa_schedule_1: str | None = None
+    """The DPA 2018 Sch. 1 condition where Art. 9(2)(b), (g), (h), (i) or (j) needs one."""
+    legal_citation: str | None = None
+    """The law that imposes the obligation or task (legal obligation or public task)."""
+    legitimate_interests_assessment: str | None = None
+    """Reference to the LIA where the basis is legitimate interests."""
+    consent: ConsentSpec | None = None
+    categories: list[Key] = Field(min_length=1)
+    recipients: list[Key] = Field(default_factory=list)
+    retention: Key | None = None
+    """A retention rule specific to this purpose, where it differs from its categories'."""
+    automated_decision: bool = False
+    """Makes decisions with legal or similar effect without a person (Art. 22)."""
+    profiling: bool = False
+
+    @property
+    def consent_required(self) -> bool:
+        return (
+            self.lawful_basis is LawfulBasis.CONSENT
+            or self.special_condition is SpecialCondition.EXPLICIT_CONSENT
+        )

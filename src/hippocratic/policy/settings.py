@@ -1,0 +1,73 @@
+"""Organisation-wide settings for marketing, rights requests, breaches and security measures."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from hippocratic.policy.model import Key, PolicyModel, Text
+
+
+class MarketingModel(StrEnum):
+    OPT_IN = "opt_in"
+    SOFT_OPT_IN = "soft_opt_in"
+    """PECR reg. 22(3): existing customers, similar services, opt-out offered each time."""
+
+
+class Marketing(PolicyModel):
+    model: MarketingModel = MarketingModel.OPT_IN
+    channels: list[Key] = Field(default_factory=lambda: ["email"])
+    purpose: Key | None = None
+    """The purpose under which marketing runs."""
+    campaign_retention: Key | None = None
+    """The retention rule for campaign-performance data."""
+    suppression_list: bool = True
+    """After an opt-out, keep a minimal entry so the opt-out is honoured (D-03)."""
+
+
+class RightName(StrEnum):
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    PORTABILITY = "portability"
+    OBJECTION = "objection"
+    AUTOMATED_DECISION_REVIEW = "automated_decision_review"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    COMPLAIN = "complain"
+
+
+class FeeRule(StrEnum):
+    FREE = "free"
+    REASONABLE_FEE_IF_MANIFESTLY_UNFOUNDED_OR_EXCESSIVE = "reasonable_fee_if_unfounded_or_excessive"
+
+
+class IdentityCheck(StrEnum):
+    REASONABLE_DOUBT = "reasonable_doubt"
+    """Ask for proof only where there is reasonable doubt (Art. 12(6), D-32)."""
+    ALWAYS = "always"
+
+
+class Rights(PolicyModel):
+    offered: list[RightName] = Field(default_factory=lambda: list(RightName))
+    deadline: Text = "one_calendar_month"
+    extension_allowed: bool = True
+    fee: FeeRule = FeeRule.FREE
+    identity_check: IdentityCheck = IdentityCheck.REASONABLE_DOUBT
+    channels: list[Text] = Field(default_factory=lambda: ["email", "post"])
+
+
+class BreachNotificationThreshold(StrEnum):
+    ANY_CONFIRMED_OR_LIKELY = "any_confirmed_or_likely"
+    HIGH_RISK = "high_risk"
+
+
+class Breach(PolicyModel):
+    subject_notification: BreachNotificationThreshold = BreachNotificationThreshold.HIGH_RISK
+
+
+class SecurityMeasure(PolicyModel):
+    key: Key
+    title: Text
+    description: Text
