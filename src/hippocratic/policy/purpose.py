@@ -1,4 +1,4 @@
-"""Purposes (processing activities) with their lawful bases: the closed list of what we do (D-25)."""
+"""Purposes (processing activities) with their lawful bases: the closed list of uses (D-25)."""
 
 from __future__ import annotations
 

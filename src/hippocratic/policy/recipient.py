@@ -1,4 +1,4 @@
-"""Who personal data goes to, on what terms, and where in the world (Art. 13(1)(e)-(f), 28, 44-46)."""
+"""Who personal data goes to, on what terms, and where (Art. 13(1)(e)-(f), 28, 44-46)."""
 
 from __future__ import annotations
 
