@@ -60,6 +60,8 @@ class Purpose(PolicyModel):
     """Reference to the LIA where the basis is legitimate interests."""
     consent: ConsentSpec | None = None
     categories: list[Key] = Field(min_length=1)
+    data_subjects: list[Text] = Field(default_factory=lambda: ["patients"])
+    """Whose data this is, for the Article 30 record: patients, website visitors, referrers."""
     recipients: list[Key] = Field(default_factory=list)
     retention: Key | None = None
     """A retention rule specific to this purpose, where it differs from its categories'."""
