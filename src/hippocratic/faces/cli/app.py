@@ -53,9 +53,12 @@ def root(
 
 def _register() -> None:
     # Imported here so each concept's module stays the only place that knows its commands.
-    from hippocratic.faces.cli import policy
+    from hippocratic.faces.cli import notice, policy, serve
 
     app.add_typer(policy.app, name="policy")
+    app.add_typer(notice.app, name="notice")
+    app.command("ropa")(notice.ropa)
+    app.command("serve")(serve.serve)
 
 
 _register()

@@ -1,0 +1,149 @@
+"""The web app: every page has a JSON twin, every error is the JSON envelope.
+
+Until the clinic service exists it serves what each organisation publishes: its privacy notice
+(HTML, Markdown, JSON), the just-in-time notice of each form, its record of processing
+activities, and the versions of its notice that have been published. It sets no cookies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hippocratic import __version__
+from hippocratic.errors import HippocraticError, NotFound
+from hippocratic.faces.envelope import failure, success
+from hippocratic.policy.document import Policy
+from hippocratic.policy.jit_notice import build_jit_notice, render_jit_notice
+from hippocratic.policy.loader import load_policy
+from hippocratic.policy.notice import build_notice, render_notice
+from hippocratic.policy.ropa import COLUMNS, build_ropa, render_ropa
+from hippocratic.services import notices
+
+HERE = Path(__file__).parent
+REPOSITORY = HERE.parents[3]
+SHIPPED_POLICIES = sorted((REPOSITORY / "policies").glob("*.yaml"))
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(policy_files: list[Path], archive: Path = notices.DEFAULT_ARCHIVE) -> FastAPI:
+    policies = {policy.organisation.key: policy for policy in map(load_policy, policy_files)}
+    templates = Jinja2Templates(directory=HERE / "templates")
+    app = FastAPI(title="Hippocratic", version=__version__, docs_url="/api/docs", redoc_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(HippocraticError)
+    async def _domain_error(_: Request, error: HippocraticError) -> JSONResponse:
+        return JSONResponse(failure(error), status_code=error.http_status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        wrapped = NotFound("no such page") if error.status_code == 404 else None
+        body = (
+            failure(wrapped)
+            if wrapped
+            else {
+                "ok": False,
+                "error": {"code": f"http.{error.status_code}", "message": str(error.detail)},
+            }
+        )
+        return JSONResponse(body, status_code=error.status_code)
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def policy_of(org: str) -> Policy:
+        if org not in policies:
+            raise NotFound(f"no organisation {org!r}", field="org", hint=", ".join(policies))
+        return policies[org]
+
+    def page(request: Request, template: str, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, template, context)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> HTMLResponse:
+        return page(request, "index.html", policies=list(policies.values()))
+
+    @app.get("/index.json")
+    def index_json() -> dict[str, Any]:
+        return success(
+            [
+                {"key": key, "name": p.organisation.display_name, "notice": f"/{key}/privacy"}
+                for key, p in policies.items()
+            ]
+        )
+
+    @app.get("/{org}/privacy", response_class=HTMLResponse)
+    def notice_html(org: str) -> HTMLResponse:
+        return HTMLResponse(render_notice(policy_of(org), "html"))
+
+    @app.get("/{org}/privacy.json")
+    def notice_json(org: str) -> dict[str, Any]:
+        return success(build_notice(policy_of(org)))
+
+    @app.get("/{org}/privacy.md", response_class=PlainTextResponse)
+    def notice_md(org: str) -> PlainTextResponse:
+        return PlainTextResponse(render_notice(policy_of(org), "md"), media_type="text/markdown")
+
+    @app.get("/{org}/forms/{form}/notice", response_class=HTMLResponse)
+    def jit_html(request: Request, org: str, form: str) -> HTMLResponse:
+        policy = policy_of(org)
+        body = render_jit_notice(policy, form, "html")
+        return page(request, "jit.html", policy=policy, body=body, form=form)
+
+    @app.get("/{org}/forms/{form}/notice.json")
+    def jit_json(org: str, form: str) -> dict[str, Any]:
+        return success(build_jit_notice(policy_of(org), form))
+
+    @app.get("/{org}/ropa", response_class=HTMLResponse)
+    def ropa_html(request: Request, org: str) -> HTMLResponse:
+        policy = policy_of(org)
+        return page(
+            request, "ropa.html", policy=policy, entries=build_ropa(policy), columns=COLUMNS
+        )
+
+    @app.get("/{org}/ropa.json")
+    def ropa_json(org: str) -> dict[str, Any]:
+        return success(build_ropa(policy_of(org)))
+
+    @app.get("/{org}/ropa.csv", response_class=PlainTextResponse)
+    def ropa_csv(org: str) -> PlainTextResponse:
+        return PlainTextResponse(render_ropa(policy_of(org), "csv"), media_type="text/csv")
+
+    @app.get("/{org}/notice/versions", response_class=HTMLResponse)
+    def versions_html(request: Request, org: str) -> HTMLResponse:
+        policy = policy_of(org)
+        records = notices.history(org, archive)
+        return page(request, "versions.html", policy=policy, records=records)
+
+    @app.get("/{org}/notice/versions.json")
+    def versions_json(org: str) -> dict[str, Any]:
+        policy_of(org)
+        return success(notices.history(org, archive))
+
+    @app.get("/{org}/notice/versions/{version}.{fmt}")
+    def version_text(org: str, version: str, fmt: str) -> Response:
+        policy_of(org)
+        text = notices.version_text(org, version, fmt, archive)
+        media = "text/html" if fmt == "html" else "text/markdown"
+        return Response(text, media_type=f"{media}; charset=utf-8")
+
+    return app
