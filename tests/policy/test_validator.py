@@ -93,7 +93,9 @@ def test_advertiser_allowed_health_data_is_refused(mutated) -> None:
         "    aggregated_only: true\n",
     )
     found = _only(path, "recipient.health_to_marketing")
-    assert [(at, where) for at, where, _ in found] == [(line, "recipients[google_ads].categories[1]")]
+    assert [(at, where) for at, where, _ in found] == [
+        (line, "recipients[google_ads].categories[1]")
+    ]
     assert "purchases" in found[0][2]
 
 
