@@ -224,3 +224,40 @@ def test_problems_are_sorted_by_line_and_all_reported(mutated) -> None:
     report = check_policy(path)
     assert [p.rule for p in report.problems] == ["card.display", "basis.citation_missing"]
     assert report.problems[0].line < report.problems[1].line
+
+
+@pytest.mark.promise("S0-76", "S0-77")
+def test_pregnancy_scans_kept_only_eight_years_are_refused(mutated) -> None:
+    path, _ = mutated("    duration: {years: 25}", "    duration: {years: 8}")
+    found = [p for p in check_policy(path).problems if p.rule == "retention.below_minimum"]
+    assert [p.path for p in found] == ["retention[maternity_record].duration"]
+    assert "25 years" in found[0].fix
+
+
+@pytest.mark.promise("S1-30")
+def test_healthcare_retention_cannot_be_shortened_to_ongoing_care(mutated) -> None:
+    path, _ = mutated(
+        "    duration: {years: 8}",
+        "    duration: {years: 2}",
+        source=Path(__file__).resolve().parents[2] / "policies" / "harmony-healthcare.yaml",
+    )
+    found = [p for p in check_policy(path).problems if p.rule == "retention.below_minimum"]
+    assert [p.path for p in found] == ["retention[health_record].duration"]
+
+
+def test_children_kept_past_only_the_18th_birthday_are_refused(mutated) -> None:
+    path, _ = mutated("    birthday: 25\n", "    birthday: 18\n")
+    found = [p for p in check_policy(path).problems if p.rule == "retention.below_minimum"]
+    assert [p.path for p in found] == ["retention[child_health_record].birthday"]
+
+
+def test_a_longer_period_needs_a_justification(mutated) -> None:
+    path, _ = mutated("    duration: {years: 25}", "    duration: {years: 30}")
+    found = [p for p in check_policy(path).problems if p.rule == "retention.extension_unjustified"]
+    assert [p.path for p in found] == ["retention[maternity_record].extension_justification"]
+
+
+def test_an_unknown_legal_source_is_refused(mutated) -> None:
+    path, _ = mutated("    source: limitation_act_1980", "    source: folklore")
+    found = [p for p in check_policy(path).problems if p.rule == "retention.unknown_source"]
+    assert [p.path for p in found] == ["retention[fraud_record].source"]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hippocratic.domain.retention_schedule import check_rule
 from hippocratic.policy.category import DataCategory, MaskKind
 from hippocratic.policy.cookie import CookieCategory
 from hippocratic.policy.document import Policy
@@ -84,6 +85,7 @@ def validate(policy: Policy, locator: Locator) -> list[Problem]:
         *_cards(policy),
         *_transfers(policy),
         *_retention(policy),
+        *_retention_against_the_code(policy),
         *_forms(policy),
         *_cookies(policy),
     ]
@@ -282,6 +284,12 @@ def _retention(policy: Policy) -> Iterator[Finding]:
                 f"rule `{rule.key}` cites no source",
                 "add `citation:` e.g. the NHS Records Management Code of Practice row",
             )
+
+
+def _retention_against_the_code(policy: Policy) -> Iterator[Finding]:
+    for r, rule in enumerate(policy.retention):
+        for problem in check_rule(rule):
+            yield (("retention", r, problem.field), problem.rule, problem.message, problem.fix)
 
 
 def _forms(policy: Policy) -> Iterator[Finding]:

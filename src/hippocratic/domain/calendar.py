@@ -1,0 +1,58 @@
+"""Calendar arithmetic for legal clocks: calendar months as the ICO counts them, and England and
+Wales working days (bank holidays from the ``holidays`` package, subdivision England)."""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from datetime import date, timedelta
+from functools import cache
+
+import holidays
+
+WEEKEND = {5: "Saturday", 6: "Sunday"}
+
+
+def add_months(start: date, months: int) -> tuple[date, bool]:
+    """The corresponding date ``months`` later; the month's last day if there is none.
+
+    Returns the date and whether it had to be moved back to the last day of the month.
+    """
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    last = _calendar.monthrange(year, month)[1]
+    return date(year, month, min(start.day, last)), start.day > last
+
+
+@cache
+def _bank_holidays(year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def bank_holiday(day: date) -> str | None:
+    """The name of the England and Wales bank holiday on ``day``, if it is one."""
+    return _bank_holidays(day.year).get(day)
+
+
+def non_working_reason(day: date) -> str | None:
+    """Why ``day`` is not a working day (weekend or bank holiday), or None if it is one."""
+    if day.weekday() in WEEKEND:
+        return "weekend"
+    name = bank_holiday(day)
+    return f"bank holiday ({name})" if name else None
+
+
+def is_working_day(day: date) -> bool:
+    return non_working_reason(day) is None
+
+
+def roll_forward(day: date) -> tuple[date, list[str]]:
+    """The first working day on or after ``day``, with the reason for each day skipped."""
+    steps: list[str] = []
+    while (reason := non_working_reason(day)) is not None:
+        steps.append(f"{long_date(day)}: {reason}")
+        day += timedelta(days=1)
+    return day, steps
+
+
+def long_date(day: date) -> str:
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
