@@ -8,23 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from hippocratic.errors import HippocraticError
 
 
-def _plain(data: Any) -> Any:
-    if isinstance(data, BaseModel):
-        return data.model_dump(mode="json")
-    if isinstance(data, list | tuple):
-        return [_plain(item) for item in data]
-    if isinstance(data, dict):
-        return {key: _plain(value) for key, value in data.items()}
-    return data
-
-
 def success(data: Any) -> dict[str, Any]:
-    return {"ok": True, "data": _plain(data)}
+    """Models, dataclasses, dates and enums become plain JSON values."""
+    return {"ok": True, "data": to_jsonable_python(data)}
 
 
 def failure(error: HippocraticError) -> dict[str, Any]:

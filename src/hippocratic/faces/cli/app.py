@@ -53,11 +53,13 @@ def root(
 
 def _register() -> None:
     # Imported here so each concept's module stays the only place that knows its commands.
-    from hippocratic.faces.cli import notice, policy, serve
+    from hippocratic.faces.cli import deadline, notice, policy, retention, serve
 
     app.add_typer(policy.app, name="policy")
     app.add_typer(notice.app, name="notice")
     app.command("ropa")(notice.ropa)
+    app.add_typer(deadline.app, name="deadline")
+    app.add_typer(retention.app, name="retention")
     app.command("serve")(serve.serve)
 
 
