@@ -9,6 +9,7 @@ HTTP statuses and the JSON error envelope; nothing else in the package defines a
     │   └── StoreExists       store.exists         409  init on a store that already holds data
     ├── AccessDenied          guard.denied         403  the guard said no
     ├── Erased                vault.erased         410  the subject's key was destroyed
+    ├── TamperedData          vault.tampered       500  a ciphertext that does not belong here
     ├── IntegrityFailure      audit.integrity      500  the audit chain does not verify
     └── ConfigurationError    config.invalid       500  missing key file, bad database URL
 """
@@ -85,6 +86,12 @@ class AccessDenied(HippocraticError):
 class Erased(HippocraticError):
     code = "vault.erased"
     http_status = 410
+
+
+class TamperedData(HippocraticError):
+    code = "vault.tampered"
+    http_status = 500
+    exit_code = 4
 
 
 class IntegrityFailure(HippocraticError):

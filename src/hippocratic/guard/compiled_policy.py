@@ -1,0 +1,92 @@
+"""The policy compiled once into sets and maps, so that a decision costs microseconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hippocratic.guard.decision import Mask
+from hippocratic.policy.category import MaskKind
+from hippocratic.policy.document import Policy
+from hippocratic.policy.purpose import SpecialCondition
+
+
+@dataclass(frozen=True)
+class CompiledRole:
+    purposes: frozenset[str]
+    categories: frozenset[str]
+    masked_fields: frozenset[str]
+    care_relationship_required: bool
+    break_glass: bool
+
+
+@dataclass(frozen=True)
+class CompiledPurpose:
+    categories: frozenset[str]
+    has_special_condition: bool
+    consent_required: bool
+    legal_claims: bool
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    organisation: str
+    roles: dict[str, CompiledRole]
+    purposes: dict[str, CompiledPurpose]
+    field_category: dict[str, str]
+    special_categories: frozenset[str]
+    display_masks: dict[str, Mask]
+    encrypted_fields: frozenset[str]
+    identifier_fields: frozenset[str]
+
+
+_COMPILED: dict[int, tuple[Policy, CompiledPolicy]] = {}
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    cached = _COMPILED.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    display_masks: dict[str, Mask] = {}
+    for category in policy.categories:
+        for field in category.fields:
+            if field.display.kind is MaskKind.LAST_DIGITS:
+                display_masks[field.key] = Mask(last_digits=field.display.digits or 4)
+            elif field.display.kind is MaskKind.REDACTED:
+                display_masks[field.key] = Mask()
+            if field.card_number and field.key not in display_masks:
+                display_masks[field.key] = Mask(last_digits=4)
+    compiled = CompiledPolicy(
+        organisation=policy.organisation.key,
+        roles={
+            role.key: CompiledRole(
+                frozenset(role.purposes),
+                frozenset(role.categories),
+                frozenset(role.masked_fields),
+                role.care_relationship_required,
+                role.break_glass,
+            )
+            for role in policy.roles
+        },
+        purposes={
+            purpose.key: CompiledPurpose(
+                frozenset(purpose.categories),
+                purpose.special_condition is not None,
+                purpose.consent_required,
+                purpose.special_condition is SpecialCondition.LEGAL_CLAIMS,
+            )
+            for purpose in policy.purposes
+        },
+        field_category={key: c.key for key, c in policy.category_of_field.items()},
+        special_categories=frozenset(
+            c.key for c in policy.categories if c.special_category or c.health_revealing
+        ),
+        display_masks=display_masks,
+        encrypted_fields=frozenset(
+            f.key for c in policy.categories if c.encrypted for f in c.fields
+        ),
+        identifier_fields=frozenset(
+            f.key for c in policy.categories for f in c.fields if f.identifier
+        ),
+    )
+    _COMPILED[id(policy)] = (policy, compiled)
+    return compiled

@@ -1,0 +1,56 @@
+"""What the guard is asked and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    CREATE = "create"
+    SEARCH = "search"
+    EXPORT = "export"
+    DISCLOSE = "disclose"
+    STORE = "store"
+    """Keep data without using it: the only processing allowed for a restricted subject."""
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    organisation: str
+    actor: str
+    role: str
+    purpose: str
+    subject: str | None
+    fields: tuple[str, ...]
+    action: Action
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Mask:
+    """How a field the actor may not see in full is shown: redacted, or its last digits."""
+
+    last_digits: int | None = None
+
+    def apply(self, value: str) -> str:
+        if self.last_digits is None:
+            return "[redacted]"
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return "•" * max(len(digits) - self.last_digits, 0) + digits[-self.last_digits :]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    rule_ids: tuple[str, ...]
+    """The policy rules that produced this decision, e.g. ``role:reception/purpose:care``."""
+    masked: dict[str, Mask] = field(default_factory=dict)
+    reason: str | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        return "allowed" if self.allowed else "denied"

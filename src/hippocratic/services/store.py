@@ -1,0 +1,158 @@
+"""Creating and opening a store: the database, the key store beside it, and the policy in it.
+
+A store is a database URL plus a key directory holding ``master.key`` (0600) and ``keys.db``,
+the key store. The key directory is never inside a backup of the database, which is what makes
+crypto-shredding hold for backups (see ``storage.keystore``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hippocratic.domain.clock import Clock, SystemClock
+from hippocratic.errors import ConfigurationError, NotFound, StoreExists
+from hippocratic.policy.document import Policy
+from hippocratic.policy.loader import load_policy, load_policy_text
+from hippocratic.storage.database import database_url, make_engine
+from hippocratic.storage.keystore import LocalMasterKey, MasterKey
+from hippocratic.storage.schema import has_schema, upgrade
+from hippocratic.storage.subject import OrganisationRow
+from hippocratic.storage.vault import Vault
+
+KEYS_DIR_ENV = "HIPPOCRATIC_KEYS_DIR"
+DEFAULT_KEYS_DIR = Path("var/keys")
+MASTER_FILE = "master.key"
+NEXT_MASTER_FILE = "master.key.next"
+
+
+def keys_dir(explicit: Path | None = None) -> Path:
+    return explicit or Path(os.environ.get(KEYS_DIR_ENV, DEFAULT_KEYS_DIR))
+
+
+@dataclass
+class Store:
+    engine: Engine
+    key_engine: Engine
+    vault: Vault
+    clock: Clock
+    sessions: sessionmaker[Session]
+
+    def policy(self, session: Session, organisation: str) -> Policy:
+        row = session.get(OrganisationRow, organisation)
+        if row is None:
+            raise NotFound(f"no organisation {organisation!r} in this store")
+        return _cached_policy(row.policy_sha256, row.policy_yaml)
+
+    def organisations(self, session: Session) -> list[str]:
+        return list(session.scalars(select(OrganisationRow.organisation_id)))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.key_engine.dispose()
+
+
+_POLICIES: dict[str, Policy] = {}
+
+
+def _cached_policy(digest: str, text: str) -> Policy:
+    if digest not in _POLICIES:
+        _POLICIES[digest] = load_policy_text(text, "stored policy")
+    return _POLICIES[digest]
+
+
+def _master(directory: Path) -> MasterKey:
+    from_env = LocalMasterKey.from_environment()
+    if from_env is not None:
+        return from_env
+    return LocalMasterKey.from_file(directory / MASTER_FILE)
+
+
+def open_store(
+    db: str | None = None, keys: Path | None = None, clock: Clock | None = None
+) -> Store:
+    url = database_url(db)
+    directory = keys_dir(keys)
+    engine = make_engine(url)
+    if not has_schema(engine):
+        raise ConfigurationError(
+            f"no Hippocratic store at {url}",
+            hint="create one with `hippocratic init --policy FILE`",
+        )
+    key_engine = make_engine(f"sqlite:///{directory / 'keys.db'}")
+    the_clock = clock or SystemClock()
+    vault = Vault(key_engine, _master(directory), the_clock.now)
+    return Store(engine, key_engine, vault, the_clock, sessionmaker(engine, expire_on_commit=False))
+
+
+def init_store(
+    policy_path: Path, db: str | None = None, keys: Path | None = None, clock: Clock | None = None
+) -> Store:
+    """Create a store for one organisation's policy; refuse, without touching anything, if the
+    database already holds a store or the key directory already holds keys."""
+    policy = load_policy(policy_path)
+    url = database_url(db)
+    directory = keys_dir(keys)
+    engine = make_engine(url)
+    if has_schema(engine):
+        with engine.connect() as connection:
+            count = connection.exec_driver_sql("SELECT COUNT(*) FROM organisation").scalar()
+        engine.dispose()
+        raise StoreExists(
+            f"{url} already holds a Hippocratic store ({count} organisation(s)); "
+            "nothing was changed",
+            hint="use a new --db, or back up and remove the existing store first",
+        )
+    if (directory / "keys.db").exists() or (directory / MASTER_FILE).exists():
+        engine.dispose()
+        raise StoreExists(
+            f"{directory} already holds keys; nothing was changed",
+            hint="give a new --keys directory; never reuse or delete keys of a live store",
+        )
+    the_clock = clock or SystemClock()
+    master = LocalMasterKey.from_environment() or LocalMasterKey.create_file(
+        directory / MASTER_FILE
+    )
+    upgrade(engine)
+    key_engine = make_engine(f"sqlite:///{directory / 'keys.db'}")
+    Vault.create_schema(key_engine)
+    vault = Vault(key_engine, master, the_clock.now)
+    vault.create_organisation(policy.organisation.key)
+    text = policy_path.read_text(encoding="utf-8")
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions.begin() as session:
+        session.add(
+            OrganisationRow(
+                organisation_id=policy.organisation.key,
+                name=policy.organisation.display_name,
+                policy_yaml=text,
+                policy_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                created_at=the_clock.now(),
+            )
+        )
+    return Store(engine, key_engine, vault, the_clock, sessions)
+
+
+def add_organisation(store: Store, policy_path: Path) -> str:
+    """Add another organisation, with its own policy and keys, to an existing store."""
+    policy = load_policy(policy_path)
+    text = policy_path.read_text(encoding="utf-8")
+    with store.sessions.begin() as session:
+        if session.get(OrganisationRow, policy.organisation.key) is not None:
+            raise StoreExists(f"organisation {policy.organisation.key!r} is already in this store")
+        store.vault.create_organisation(policy.organisation.key)
+        session.add(
+            OrganisationRow(
+                organisation_id=policy.organisation.key,
+                name=policy.organisation.display_name,
+                policy_yaml=text,
+                policy_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                created_at=store.clock.now(),
+            )
+        )
+    return policy.organisation.key

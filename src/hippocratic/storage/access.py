@@ -1,0 +1,69 @@
+"""What the guard needs to know beyond the policy: care relationships, break-glass grants and the
+DPO's review items, and consents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKeyConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hippocratic.storage.database import Base
+
+
+def _subject_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["organisation_id", "subject_id"], ["subject.organisation_id", "subject.subject_id"]
+    )
+
+
+class CareRelationshipRow(Base):
+    __tablename__ = "care_relationship"
+    __table_args__ = (_subject_fk(),)
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(128), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class BreakGlassRow(Base):
+    __tablename__ = "break_glass"
+    __table_args__ = (_subject_fk(),)
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewItemRow(Base):
+    """Something the DPO must look at, e.g. every break-glass use."""
+
+    __tablename__ = "review_item"
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(128))
+    subject_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ConsentRow(Base):
+    """The current consent state per subject and purpose (the consent ledger comes later)."""
+
+    __tablename__ = "consent"
+    __table_args__ = (_subject_fk(),)
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    given: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

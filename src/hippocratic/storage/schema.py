@@ -1,0 +1,35 @@
+"""The store's schema: every table module registered on ``Base.metadata``, and Alembic to build
+and upgrade it. Migrations live in ``storage/migrations``; ``upgrade`` brings a store to head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
+
+from hippocratic.storage import access, ledger, subject
+from hippocratic.storage.database import Base
+
+TABLE_MODULES = (subject, access, ledger)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "head")
+
+
+def has_schema(engine: Engine) -> bool:
+    return "organisation" in inspect(engine).get_table_names()
+
+
+def metadata_tables() -> list[str]:
+    return sorted(Base.metadata.tables)
