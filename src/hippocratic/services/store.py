@@ -66,11 +66,24 @@ def _cached_policy(digest: str, text: str) -> Policy:
     return _POLICIES[digest]
 
 
-def _master(directory: Path) -> MasterKey:
+def _master(directory: Path, key_engine: Engine) -> MasterKey:
+    """The master key from the environment or the key directory; after an interrupted rotation,
+    the committed key is still in ``master.key.next``."""
     from_env = LocalMasterKey.from_environment()
     if from_env is not None:
         return from_env
-    return LocalMasterKey.from_file(directory / MASTER_FILE)
+    current = LocalMasterKey.from_file(directory / MASTER_FILE)
+    pending = directory / NEXT_MASTER_FILE
+    if pending.exists():
+        with key_engine.connect() as connection:
+            in_use = connection.exec_driver_sql(
+                "SELECT master_key_id FROM organisation_key LIMIT 1"
+            ).scalar()
+        candidate = LocalMasterKey.from_file(pending)
+        if in_use == candidate.key_id:
+            os.replace(pending, directory / MASTER_FILE)
+            return candidate
+    return current
 
 
 def open_store(
@@ -86,7 +99,7 @@ def open_store(
         )
     key_engine = make_engine(f"sqlite:///{directory / 'keys.db'}")
     the_clock = clock or SystemClock()
-    vault = Vault(key_engine, _master(directory), the_clock.now)
+    vault = Vault(key_engine, _master(directory, key_engine), the_clock.now)
     return Store(engine, key_engine, vault, the_clock, sessionmaker(engine, expire_on_commit=False))
 
 
@@ -121,6 +134,9 @@ def init_store(
     upgrade(engine)
     key_engine = make_engine(f"sqlite:///{directory / 'keys.db'}")
     Vault.create_schema(key_engine)
+    directory.chmod(0o700)
+    for path in directory.iterdir():
+        path.chmod(0o600)
     vault = Vault(key_engine, master, the_clock.now)
     vault.create_organisation(policy.organisation.key)
     text = policy_path.read_text(encoding="utf-8")

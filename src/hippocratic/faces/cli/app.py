@@ -53,7 +53,7 @@ def root(
 
 def _register() -> None:
     # Imported here so each concept's module stays the only place that knows its commands.
-    from hippocratic.faces.cli import deadline, notice, policy, retention, serve
+    from hippocratic.faces.cli import audit, deadline, keys, notice, policy, retention, serve, store
 
     app.add_typer(policy.app, name="policy")
     app.add_typer(notice.app, name="notice")
@@ -61,6 +61,10 @@ def _register() -> None:
     app.add_typer(deadline.app, name="deadline")
     app.add_typer(retention.app, name="retention")
     app.command("serve")(serve.serve)
+    app.command("init")(store.init)
+    app.add_typer(store.demo_app, name="demo")
+    app.add_typer(keys.app, name="keys")
+    app.add_typer(audit.app, name="audit")
 
 
 _register()

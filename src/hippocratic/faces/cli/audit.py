@@ -1,0 +1,94 @@
+"""``hippocratic audit``: verify the ledger, show who accessed a record, export FHIR."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hippocratic.errors import IntegrityFailure
+from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.faces.cli.store import DbOption, KeysOption
+from hippocratic.services import audit as audit_service
+from hippocratic.services.store import open_store
+
+app = typer.Typer(help="The audit ledger: who accessed what, when and why.", no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
+
+
+@app.command("verify")
+def verify(
+    organisation: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Exit 0 if every chain is intact; otherwise exit 4 naming the first bad event."""
+    wants_json(as_json)
+    store = open_store(db, keys)
+    results = audit_service.verify_store(store, organisation)
+    store.dispose()
+    broken = [r for r in results if not r.ok]
+    if broken:
+        first = broken[0]
+        raise IntegrityFailure(
+            f"{first.organisation}: the audit ledger does not verify at event "
+            f"{first.first_bad_seq}: {first.problem}",
+            details=[
+                {
+                    "organisation": r.organisation,
+                    "first_bad_seq": r.first_bad_seq,
+                    "problem": r.problem,
+                    "verified_events": r.count,
+                }
+                for r in broken
+            ],
+            hint="restore the ledger from a verified backup and report a possible breach",
+        )
+
+    def show() -> None:
+        for r in results:
+            console.print(f"[green]ok[/]  {r.organisation}: {r.count} events, chain intact")
+
+    rows = [{"organisation": r.organisation, "events": r.count, "ok": True} for r in results]
+    emit(rows, as_json=as_json, render=show)
+
+
+@app.command("history")
+def history(
+    organisation: Annotated[str, typer.Argument(help="Organisation key.")],
+    subject: Annotated[str, typer.Argument(help="The patient's subject id.")],
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Who accessed this patient's record, when and why (newest first)."""
+    store = open_store(db, keys)
+    records = audit_service.access_history(store, organisation, subject, limit)
+    store.dispose()
+
+    def show() -> None:
+        table = Table("when", "who", "role", "purpose", "action", "outcome", "fields")
+        for r in records:
+            table.add_row(
+                r.at, r.actor, r.role, r.purpose, r.action, r.outcome, ", ".join(r.fields)
+            )
+        console.print(table)
+
+    emit(records, as_json=as_json, render=show)
+
+
+@app.command("export")
+def export(
+    organisation: Annotated[str, typer.Argument(help="Organisation key.")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+) -> None:
+    """Print every event as a FHIR R4 Bundle of AuditEvent resources (IHE BALP shape)."""
+    store = open_store(db, keys)
+    bundle = audit_service.fhir_bundle(store, organisation)
+    store.dispose()
+    typer.echo(json.dumps(bundle, indent=2, ensure_ascii=False))

@@ -1,0 +1,68 @@
+"""``hippocratic init`` and ``hippocratic demo``: create a store and fill it with synthetic data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hippocratic.faces.cli.output import console, emit
+from hippocratic.services import demo as demo_service
+from hippocratic.services.store import init_store, open_store
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (default HIPPOCRATIC_DATABASE_URL, then sqlite:///var/hippocratic.db).",
+    ),
+]
+KeysOption = Annotated[
+    Path | None,
+    typer.Option("--keys", help="Key directory (default HIPPOCRATIC_KEYS_DIR, then var/keys)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
+
+demo_app = typer.Typer(help="Synthetic demo data.", no_args_is_help=True)
+
+
+def init(
+    policy: Annotated[Path, typer.Option("--policy", help="The organisation's policy file.")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a store: the schema, the organisation's policy and its keys (master key file 0600).
+
+    Refuses, changing nothing, if the database already holds a store or the key directory
+    already holds keys.
+    """
+    store = init_store(policy, db, keys)
+    with store.sessions() as session:
+        organisations = store.organisations(session)
+    store.dispose()
+    emit(
+        {"organisations": organisations},
+        as_json=as_json,
+        render=lambda: console.print(f"created a store for {', '.join(organisations)}"),
+    )
+
+
+@demo_app.command("seed")
+def seed(
+    organisation: Annotated[str, typer.Argument(help="Organisation key, e.g. harmonic.")],
+    patients: Annotated[int, typer.Option(min=1, max=10_000, help="How many patients.")] = 20,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register synthetic patients (test-range NHS numbers, example.org emails) via the guard."""
+    store = open_store(db, keys)
+    subjects = demo_service.seed(store, organisation, patients)
+    store.dispose()
+    emit(
+        {"patients": len(subjects)},
+        as_json=as_json,
+        render=lambda: console.print(f"registered {len(subjects)} synthetic patients"),
+    )
