@@ -74,3 +74,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     else:
         server = request.getfixturevalue("postgres_server")
         yield from _postgres_schema_url(server)
+
+
+POLICIES = REPO / "policies"
+HARMONIC_POLICY = POLICIES / "harmonic-medical-sonography.yaml"
+HARMONY_POLICY = POLICIES / "harmony-healthcare.yaml"
+
+
+@pytest.fixture
+def clock() -> object:
+    from datetime import UTC, datetime
+
+    from hippocratic.domain.clock import FixedClock
+
+    return FixedClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path, clock: object) -> Iterator[object]:
+    """A fresh store holding Harmonic's and Harmony's policies, on each backend."""
+    from hippocratic.services.store import add_organisation, init_store
+
+    created = init_store(HARMONIC_POLICY, database_url, tmp_path / "keys", clock)  # type: ignore[arg-type]
+    add_organisation(created, HARMONY_POLICY)
+    yield created
+    created.dispose()

@@ -31,6 +31,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hippocratic.storage.database import Base
@@ -134,12 +135,16 @@ def append(
     signer: Ed25519PrivateKey | None = None,
 ) -> int:
     """Append events in the caller's transaction (durable when it commits); returns the last seq."""
-    head = session.scalar(
-        select(AuditHeadRow).where(AuditHeadRow.organisation_id == organisation).with_for_update()
-    )
+    locked = select(AuditHeadRow).where(AuditHeadRow.organisation_id == organisation)
+    head = session.scalar(locked.with_for_update())
     if head is None:
-        head = AuditHeadRow(organisation_id=organisation, seq=0, hash=GENESIS)
-        session.add(head)
+        try:
+            with session.begin_nested():
+                session.add(AuditHeadRow(organisation_id=organisation, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass  # another writer created it first; lock theirs
+        head = session.scalar(locked.with_for_update())
+        assert head is not None
     seq, previous = head.seq, head.hash
     rows = []
     for item in events:

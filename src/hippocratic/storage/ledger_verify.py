@@ -63,6 +63,8 @@ def verify(
                     row.seq,
                     f"the checkpoint at event {row.seq} is not signed by this organisation's key",
                 )
+    head = session.get(AuditHeadRow, organisation)
+    head_seq = head.seq if head is not None else 0
     columns = [getattr(AuditEventRow, name) for name in COLUMNS] + [AuditEventRow.hash]
     stream = session.execute(
         select(*columns)
@@ -73,6 +75,14 @@ def verify(
     previous, expected = GENESIS, 1
     for values in stream:
         seq = values[0]
+        if seq > head_seq:
+            return VerifyResult(
+                organisation,
+                expected - 1,
+                seq,
+                f"event {seq} is beyond the chain head ({head_seq}): it was added "
+                "outside the ledger",
+            )
         if seq != expected:
             return VerifyResult(
                 organisation,
@@ -96,8 +106,6 @@ def verify(
             )
         expected += 1
     count = expected - 1
-    head = session.get(AuditHeadRow, organisation)
-    head_seq = head.seq if head is not None else 0
     if head_seq != count or (head is not None and head.hash != previous):
         return VerifyResult(
             organisation,
