@@ -33,10 +33,12 @@ def dpo(store) -> Records:
 
 
 def raw_fields(store, subject: str) -> dict[str, tuple[bytes | None, str | None]]:
+    from sqlalchemy import text
+
     with store.engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT field, ciphertext, value FROM subject_field WHERE subject_id = %s"
-            % f"'{subject}'"
+        rows = connection.execute(
+            text("SELECT field, ciphertext, value FROM subject_field WHERE subject_id = :subject"),
+            {"subject": subject},
         )
         return {field: (bytes(ct) if ct is not None else None, value) for field, ct, value in rows}
 

@@ -1,0 +1,46 @@
+"""``hippocratic init``, ``demo seed``, ``keys rotate`` and ``audit verify`` from the shell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from typer.testing import CliRunner
+
+from hippocratic.faces.cli.app import app
+
+POLICY = str(Path(__file__).resolve().parents[3] / "policies" / "harmonic-medical-sonography.yaml")
+runner = CliRunner()
+
+
+@pytest.mark.promise("S0-81")
+def test_init_seed_rotate_verify_and_detect_tampering(database_url: str, tmp_path: Path) -> None:
+    where = ["--db", database_url, "--keys", str(tmp_path / "keys")]
+    assert runner.invoke(app, ["init", "--policy", POLICY, *where]).exit_code == 0
+    again = runner.invoke(app, ["init", "--policy", POLICY, *where])
+    assert again.exit_code == 1
+    assert "already holds" in again.stderr
+    seeded = runner.invoke(app, ["demo", "seed", "harmonic", "--patients", "3", *where, "--json"])
+    assert json.loads(seeded.stdout)["data"] == {"patients": 3}
+    rotated = runner.invoke(app, ["keys", "rotate", *where, "--json"])
+    assert json.loads(rotated.stdout)["data"]["subject_keys_rewrapped"] == {"harmonic": 3}
+    verified = runner.invoke(app, ["audit", "verify", *where])
+    assert verified.exit_code == 0
+    assert "3 events, chain intact" in verified.stdout
+    bundle = json.loads(runner.invoke(app, ["audit", "export", "harmonic", *where]).stdout)
+    assert len(bundle["entry"]) == 3
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_event_append_only ON audit_event")
+        connection.exec_driver_sql("UPDATE audit_event SET actor = 'someone-else' WHERE seq = 2")
+    engine.dispose()
+    broken = runner.invoke(app, ["audit", "verify", *where, "--json"])
+    assert broken.exit_code == 4
+    error = json.loads(broken.stdout)["error"]
+    assert error["code"] == "audit.integrity"
+    assert error["details"][0]["first_bad_seq"] == 2

@@ -1,0 +1,162 @@
+"""The decision rules, pure: deny by default, and nothing is allowed without a matching rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hippocratic.guard.compiled_policy import compile_policy
+from hippocratic.guard.decision import AccessRequest, Action, Mask
+from hippocratic.guard.rules import SubjectFacts, decide
+from hippocratic.policy.loader import load_policy
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+HARMONIC = load_policy(POLICIES / "harmonic-medical-sonography.yaml")
+HARMONY = load_policy(POLICIES / "harmony-healthcare.yaml")
+
+
+def request(
+    role: str, purpose: str, fields: tuple[str, ...], action: Action = Action.READ
+) -> AccessRequest:
+    return AccessRequest("harmonic", "actor", role, purpose, "subject", fields, action)
+
+
+@pytest.mark.promise("S0-33", "S0-80", "S1-23", "S1-11")
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_no_decision_allows_without_a_matching_rule(data: st.DataObject) -> None:
+    policy = data.draw(st.sampled_from([HARMONIC, HARMONY]))
+    compiled = compile_policy(policy)
+    role = data.draw(st.sampled_from([*compiled.roles, "stranger"]))
+    purpose = data.draw(st.sampled_from([*compiled.purposes, "anything"]))
+    fields = tuple(
+        data.draw(st.lists(st.sampled_from(sorted(policy.field_by_key)), max_size=4, unique=True))
+    )
+    action = data.draw(st.sampled_from(list(Action)))
+    facts = SubjectFacts(
+        consented_purposes=frozenset(
+            data.draw(st.lists(st.sampled_from(sorted(compiled.purposes)), max_size=3))
+        ),
+        restricted=data.draw(st.booleans()),
+        care_relationship=data.draw(st.booleans()),
+        break_glass=data.draw(st.booleans()),
+    )
+    decision = decide(
+        compiled,
+        AccessRequest(policy.organisation.key, "a", role, purpose, "s", fields, action),
+        facts,
+    )
+    assert decision.rule_ids
+    if not decision.allowed:
+        assert decision.reason
+        return
+    the_role, the_purpose = compiled.roles[role], compiled.purposes[purpose]
+    assert purpose in the_role.purposes
+    assert f"role:{role}/purpose:{purpose}" in decision.rule_ids
+    for field in fields:
+        category = compiled.field_category[field]
+        assert category in the_purpose.categories
+        assert f"purpose:{purpose}/category:{category}" in decision.rule_ids
+        if category in compiled.special_categories:
+            assert the_purpose.has_special_condition
+        if category not in the_role.categories:
+            assert field in decision.masked
+    if the_purpose.consent_required:
+        assert purpose in facts.consented_purposes
+    if facts.restricted:
+        assert action is Action.STORE or the_purpose.legal_claims
+    if the_role.care_relationship_required:
+        assert facts.care_relationship or (facts.break_glass and the_role.break_glass)
+
+
+@pytest.mark.promise("S0-08", "S0-37")
+def test_reception_sees_no_clinical_detail() -> None:
+    decision = decide(
+        compile_policy(HARMONIC),
+        request("reception", "care", ("full_name", "medical_history")),
+        SubjectFacts(),
+    )
+    assert decision.allowed
+    assert decision.masked == {"medical_history": Mask()}
+    assert Mask().apply("asthma") == "[redacted]"
+
+
+@pytest.mark.promise("S0-85", "S0-15")
+def test_cards_show_the_last_four_digits_only() -> None:
+    decision = decide(
+        compile_policy(HARMONIC), request("billing", "payment", ("card_number",)), SubjectFacts()
+    )
+    assert decision.allowed
+    assert decision.masked["card_number"].apply("4111 1111 1111 1234") == "••••••••••••1234"
+
+
+@pytest.mark.promise("S0-33", "S0-54")
+def test_a_purpose_does_not_reach_data_outside_it() -> None:
+    decision = decide(
+        compile_policy(HARMONIC), request("reception", "care", ("card_number",)), SubjectFacts()
+    )
+    assert not decision.allowed
+    assert "purpose:care/category:payment" in decision.rule_ids
+
+
+@pytest.mark.promise("S0-45", "S0-67")
+def test_marketing_never_reaches_health_data() -> None:
+    compiled = compile_policy(HARMONIC)
+    for purpose in compiled.roles["marketing"].purposes:
+        decision = decide(
+            compiled,
+            request("marketing", purpose, ("medical_history",)),
+            SubjectFacts(frozenset({purpose})),
+        )
+        assert not decision.allowed
+
+
+@pytest.mark.promise("S0-07", "S0-25", "S0-43")
+def test_consent_purposes_need_live_consent() -> None:
+    compiled = compile_policy(HARMONIC)
+    without = decide(compiled, request("marketing", "marketing", ("email",)), SubjectFacts())
+    assert not without.allowed
+    assert "consent:marketing" in without.rule_ids
+    with_consent = decide(
+        compiled,
+        request("marketing", "marketing", ("email",)),
+        SubjectFacts(frozenset({"marketing"})),
+    )
+    assert with_consent.allowed
+
+
+@pytest.mark.promise("S0-121", "S1-35")
+def test_a_restricted_subject_is_only_stored() -> None:
+    compiled = compile_policy(HARMONIC)
+    facts = SubjectFacts(restricted=True)
+    assert not decide(compiled, request("reception", "care", ("full_name",)), facts).allowed
+    assert decide(
+        compiled, request("reception", "care", ("full_name",), Action.STORE), facts
+    ).allowed
+    assert decide(compiled, request("dpo", "legal_disclosure", ("full_name",)), facts).allowed
+
+
+@pytest.mark.promise("S0-28", "S0-80")
+def test_clinicians_need_a_care_relationship_or_break_glass() -> None:
+    compiled = compile_policy(HARMONIC)
+    read = request("sonographer", "care", ("medical_history",))
+    assert not decide(compiled, read, SubjectFacts()).allowed
+    assert decide(compiled, read, SubjectFacts(care_relationship=True)).allowed
+    glass = decide(compiled, read, SubjectFacts(break_glass=True))
+    assert glass.allowed
+    assert "care:break_glass" in glass.rule_ids
+
+
+def test_unknown_roles_and_fields_are_denied() -> None:
+    compiled = compile_policy(HARMONIC)
+    assert not decide(compiled, request("janitor", "care", ()), SubjectFacts()).allowed
+    assert not decide(
+        compiled, request("reception", "care", ("shoe_size",)), SubjectFacts()
+    ).allowed
+
+
+def test_the_compiled_policy_is_cached() -> None:
+    assert compile_policy(HARMONIC) is compile_policy(HARMONIC)
