@@ -19,8 +19,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-## Serve the web app on http://$(HOST):$(PORT)
+STORE ?= var/hippocratic.db
+KEYS ?= var/keys
+
+## Initialise a SQLite store with a shipped policy and demo patients, then serve the web app
 run: install
+	@if [ ! -f $(STORE) ]; then \
+		$(BIN)/hippocratic init --policy $(POLICY) --db sqlite:///$(STORE) --keys $(KEYS) && \
+		$(BIN)/hippocratic demo seed harmonic --db sqlite:///$(STORE) --keys $(KEYS); \
+	fi
+	$(BIN)/hippocratic audit verify --db sqlite:///$(STORE) --keys $(KEYS)
 	$(BIN)/hippocratic serve --host $(HOST) --port $(PORT)
 
 ## Install everything the suite needs and run it on SQLite and PostgreSQL

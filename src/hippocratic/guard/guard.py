@@ -85,40 +85,40 @@ class Guard:
         )
 
     def _facts(self, request: AccessRequest) -> SubjectFacts:
+        """Everything the rules need to know about the subject, in one round trip."""
         if request.subject is None:
             return SubjectFacts()
         org, subject, now = self.organisation, request.subject, self._now()
-        row = self.session.get(SubjectRow, (org, subject))
-        consented = frozenset(
-            self.session.scalars(
-                select(ConsentRow.purpose).where(
-                    ConsentRow.organisation_id == org,
-                    ConsentRow.subject_id == subject,
-                    ConsentRow.given.is_(True),
-                )
-            )
+        restricted = (
+            select(SubjectRow.restricted)
+            .where(SubjectRow.organisation_id == org, SubjectRow.subject_id == subject)
+            .scalar_subquery()
         )
-        care = self.session.scalar(
-            select(
-                exists().where(
-                    CareRelationshipRow.organisation_id == org,
-                    CareRelationshipRow.subject_id == subject,
-                    CareRelationshipRow.actor == request.actor,
-                    or_(CareRelationshipRow.ended_at.is_(None), CareRelationshipRow.ended_at > now),
-                )
-            )
+        consent = exists().where(
+            ConsentRow.organisation_id == org,
+            ConsentRow.subject_id == subject,
+            ConsentRow.purpose == request.purpose,
+            ConsentRow.given.is_(True),
         )
-        glass = self.session.scalar(
-            select(
-                exists().where(
-                    BreakGlassRow.organisation_id == org,
-                    BreakGlassRow.subject_id == subject,
-                    BreakGlassRow.actor == request.actor,
-                    BreakGlassRow.expires_at > now,
-                )
-            )
+        care = exists().where(
+            CareRelationshipRow.organisation_id == org,
+            CareRelationshipRow.subject_id == subject,
+            CareRelationshipRow.actor == request.actor,
+            or_(CareRelationshipRow.ended_at.is_(None), CareRelationshipRow.ended_at > now),
         )
-        return SubjectFacts(consented, bool(row and row.restricted), bool(care), bool(glass))
+        glass = exists().where(
+            BreakGlassRow.organisation_id == org,
+            BreakGlassRow.subject_id == subject,
+            BreakGlassRow.actor == request.actor,
+            BreakGlassRow.expires_at > now,
+        )
+        row = self.session.execute(select(restricted, consent, care, glass)).one()
+        return SubjectFacts(
+            frozenset({request.purpose}) if row[1] else frozenset(),
+            bool(row[0]),
+            bool(row[2]),
+            bool(row[3]),
+        )
 
     def break_glass(
         self,

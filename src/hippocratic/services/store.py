@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -42,12 +42,19 @@ class Store:
     vault: Vault
     clock: Clock
     sessions: sessionmaker[Session]
+    _policies: dict[str, Policy] = field(default_factory=dict)
 
     def policy(self, session: Session, organisation: str) -> Policy:
-        row = session.get(OrganisationRow, organisation)
-        if row is None:
-            raise NotFound(f"no organisation {organisation!r} in this store")
-        return _cached_policy(row.policy_sha256, row.policy_yaml)
+        """The organisation's policy, loaded once per process from the store."""
+        cached = self._policies.get(organisation)
+        if cached is None:
+            row = session.get(OrganisationRow, organisation)
+            if row is None:
+                raise NotFound(f"no organisation {organisation!r} in this store")
+            cached = self._policies[organisation] = _cached_policy(
+                row.policy_sha256, row.policy_yaml
+            )
+        return cached
 
     def organisations(self, session: Session) -> list[str]:
         return list(session.scalars(select(OrganisationRow.organisation_id)))

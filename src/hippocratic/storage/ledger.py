@@ -12,11 +12,11 @@ and DELETE on audit events: history cannot be rewritten quietly by a stray SQL s
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -115,13 +116,16 @@ COLUMNS = (
 )
 
 
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(values: Sequence[object]) -> bytes:
-    """An unambiguous serialisation of one event's columns, in ``COLUMNS`` order."""
-    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """An unambiguous serialisation of one event's columns, in ``COLUMNS`` order (a JSON array)."""
+    return ENCODER.encode(values).encode("utf-8")
 
 
 def chain(previous: bytes, values: Sequence[object]) -> bytes:
-    return hashlib.sha256(previous + canonical(values)).digest()
+    return sha256(previous + ENCODER.encode(values).encode("utf-8")).digest()
 
 
 def checkpoint_message(organisation: str, seq: int, head: bytes) -> bytes:
@@ -135,17 +139,22 @@ def append(
     signer: Ed25519PrivateKey | None = None,
 ) -> int:
     """Append events in the caller's transaction (durable when it commits); returns the last seq."""
-    locked = select(AuditHeadRow).where(AuditHeadRow.organisation_id == organisation)
-    head = session.scalar(locked.with_for_update())
+    locked = (
+        select(AuditHeadRow.seq, AuditHeadRow.hash)
+        .where(AuditHeadRow.organisation_id == organisation)
+        .with_for_update()
+    )
+    head = session.execute(locked).first()
     if head is None:
         try:
             with session.begin_nested():
-                session.add(AuditHeadRow(organisation_id=organisation, seq=0, hash=GENESIS))
+                session.execute(
+                    insert(AuditHeadRow).values(organisation_id=organisation, seq=0, hash=GENESIS)
+                )
         except IntegrityError:
             pass  # another writer created it first; lock theirs
-        head = session.scalar(locked.with_for_update())
-        assert head is not None
-    seq, previous = head.seq, head.hash
+        head = session.execute(locked).one()
+    seq, previous = head[0], bytes(head[1])
     rows = []
     for item in events:
         seq += 1
@@ -172,8 +181,11 @@ def append(
             _checkpoint(session, organisation, seq, previous, signer, item.at)
     if rows:
         session.execute(insert(AuditEventRow), rows)
-        head.seq, head.hash = seq, previous
-        session.flush()
+        session.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.organisation_id == organisation)
+            .values(seq=seq, hash=previous)
+        )
     return seq
 
 

@@ -8,7 +8,9 @@ ledger; it names the first bad event and says what is wrong with it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -18,15 +20,16 @@ from sqlalchemy.orm import Session
 
 from hippocratic.storage.ledger import (
     COLUMNS,
+    ENCODER,
     GENESIS,
     AuditCheckpointRow,
     AuditEventRow,
     AuditHeadRow,
-    chain,
     checkpoint_message,
 )
 
 BATCH = 20_000
+encode = ENCODER.encode
 
 
 @dataclass(frozen=True)
@@ -65,15 +68,8 @@ def verify(
                 )
     head = session.get(AuditHeadRow, organisation)
     head_seq = head.seq if head is not None else 0
-    columns = [getattr(AuditEventRow, name) for name in COLUMNS] + [AuditEventRow.hash]
-    stream = session.execute(
-        select(*columns)
-        .where(AuditEventRow.organisation_id == organisation)
-        .order_by(AuditEventRow.seq)
-        .execution_options(yield_per=BATCH)
-    )
     previous, expected = GENESIS, 1
-    for values in stream:
+    for values in _stream(session, organisation):
         seq = values[0]
         if seq > head_seq:
             return VerifyResult(
@@ -91,7 +87,7 @@ def verify(
                 f"event {expected} is missing: the next event is {seq} "
                 "(deleted, or events were renumbered)",
             )
-        previous = chain(previous, values[:-1])
+        previous = sha256(previous + encode(values[:-1]).encode("utf-8")).digest()
         if previous != values[-1]:
             return VerifyResult(
                 organisation,
@@ -99,8 +95,7 @@ def verify(
                 seq,
                 f"event {seq} does not match its hash: it was edited, moved or inserted",
             )
-        marker = checkpoints.get(seq)
-        if marker is not None and marker.hash != previous:
+        if seq in checkpoints and checkpoints[seq].hash != previous:
             return VerifyResult(
                 organisation, expected - 1, seq, f"event {seq} differs from the signed checkpoint"
             )
@@ -124,6 +119,29 @@ def verify(
             f"{count}: the tail was cut off",
         )
     return VerifyResult(organisation, count)
+
+
+def _stream(session: Session, organisation: str) -> Iterator[tuple[Any, ...]]:
+    """Events as plain tuples in sequence order, fetched in batches through the driver's own
+    cursor (a server-side cursor on PostgreSQL), so memory stays flat and overhead low."""
+    sql = (
+        f"SELECT {', '.join(COLUMNS)}, hash FROM audit_event WHERE organisation_id = "
+        "{} ORDER BY seq"
+    )
+    raw = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = raw.cursor(name="audit_verify")  # type: ignore[union-attr]
+        cursor.itersize = BATCH
+        cursor.execute(sql.format("%s"), (organisation,))
+    else:
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql.format("?"), (organisation,))
+    try:
+        while batch := cursor.fetchmany(BATCH):
+            for row in batch:
+                yield (*row[:-1], bytes(row[-1]))
+    finally:
+        cursor.close()
 
 
 @dataclass(frozen=True)
