@@ -1,0 +1,117 @@
+"""Full-domain generalisation: search the lattice of per-column levels for the transformation
+with the least information loss that meets the privacy models within the suppression budget.
+
+The models are monotone along the lattice (generalising further never breaks k-anonymity or
+distinct l-diversity), so each evaluation tags many nodes at once: a satisfying node makes every
+more general node satisfying, a failing node makes every more specific node fail. Heights are
+visited in binary-search order, as in OLA (El Emam et al., 2009), until every node is tagged;
+then the loss of every minimal satisfying node is compared. No node is skipped without a tag,
+so the answer is the optimum over minimal nodes, not the first node found.
+
+Information loss: precision (Sweeney's Prec) with suppression: the mean over rows and
+quasi-identifiers of level/height, a suppressed row counting as fully generalised (1).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from hippocratic.domain.release.privacy_model import Evaluation, Models, class_keys, evaluate
+
+Node = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    node: Node
+    evaluation: Evaluation
+    loss: float
+    nodes: int
+    evaluated: int
+
+
+def _loss(node: Node, heights: list[int], evaluation: Evaluation) -> float:
+    precision = sum(level / height for level, height in zip(node, heights, strict=True) if height)
+    share = float(evaluation.suppressed.mean())
+    return (precision / len(node)) * (1 - share) + share
+
+
+def _heights_order(top: int) -> list[int]:
+    order: list[int] = []
+    pending = [(0, top)]
+    while pending:
+        low, high = pending.pop(0)
+        if low > high:
+            continue
+        middle = (low + high) // 2
+        order.append(middle)
+        pending += [(low, middle - 1), (middle + 1, high)]
+    return order
+
+
+def search(
+    codes: list[list[npt.NDArray[np.int32]]],
+    sensitive: list[npt.NDArray[np.int32]],
+    models: Models,
+    progress: Callable[[int, int], None] | None = None,
+) -> SearchResult | None:
+    """``codes[q][level]``: row codes of quasi-identifier q at each level (0..height)."""
+    heights = [len(levels) - 1 for levels in codes]
+    sizes = [[int(level.max()) + 1 for level in levels] for levels in codes]
+    sensitive_sizes = [int(column.max()) + 1 for column in sensitive]
+    nodes = list(itertools.product(*(range(h + 1) for h in heights)))
+    by_height: dict[int, list[Node]] = {}
+    for node in nodes:
+        by_height.setdefault(sum(node), []).append(node)
+    tag: dict[Node, bool] = {}
+    results: dict[Node, Evaluation] = {}
+
+    def spread(start: Node, value: bool) -> None:
+        step = 1 if value else -1
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            for q, level in enumerate(node):
+                moved = level + step
+                if 0 <= moved <= heights[q]:
+                    neighbour = (*node[:q], moved, *node[q + 1 :])
+                    if neighbour not in tag:
+                        tag[neighbour] = value
+                        stack.append(neighbour)
+
+    for height in _heights_order(sum(heights)):
+        for node in by_height.get(height, []):
+            if node in tag:
+                continue
+            key = class_keys(
+                [codes[q][lv] for q, lv in enumerate(node)],
+                [sizes[q][lv] for q, lv in enumerate(node)],
+            )
+            evaluation = evaluate(key, sensitive, sensitive_sizes, models)
+            results[node] = evaluation
+            tag[node] = evaluation.satisfied
+            spread(node, evaluation.satisfied)
+            if progress is not None:
+                progress(len(tag), len(nodes))
+    best: SearchResult | None = None
+    for node, evaluation in results.items():
+        if not evaluation.satisfied:
+            continue
+        minimal = all(
+            not tag.get((*node[:q], level - 1, *node[q + 1 :]), False)
+            for q, level in enumerate(node)
+            if level > 0
+        )
+        if not minimal:
+            continue
+        loss = _loss(node, heights, evaluation)
+        if best is None or loss < best.loss or (loss == best.loss and node < best.node):
+            best = SearchResult(node, evaluation, loss, len(nodes), len(results))
+    if best is not None:
+        best = SearchResult(best.node, best.evaluation, best.loss, len(nodes), len(results))
+    return best

@@ -1,0 +1,198 @@
+"""The release API: a table and a spec in, a de-identified table and its report out.
+
+    from hippocratic.domain.release.release import anonymise
+    release = anonymise(frame, spec, release_key=key)
+    release.table      # pandas DataFrame, suppressed rows removed
+    release.report     # ReleaseReport
+
+Refuses (``InputError``) a spec naming a missing column, a column the spec does not classify,
+a direct identifier left in, a hierarchy that does not cover a value, k larger than the table,
+or a pseudonymised column without a release key. Nothing is produced unless all is well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hippocratic.domain.release import hierarchy as hierarchies
+from hippocratic.domain.release.lattice import search
+from hippocratic.domain.release.privacy_model import Models
+from hippocratic.domain.release.pseudonym import pseudonymise
+from hippocratic.domain.release.report import (
+    MOTIVATED_INTRUDER,
+    IntruderQuestion,
+    LevelChosen,
+    ReleaseReport,
+)
+from hippocratic.domain.release.spec import Handling, QuasiIdentifier, ReleaseSpec
+from hippocratic.errors import InputError
+
+DIRECT_IDENTIFIER_NAMES = frozenset(
+    {
+        "name",
+        "full_name",
+        "first_name",
+        "last_name",
+        "surname",
+        "nhs_number",
+        "email",
+        "phone",
+        "telephone",
+        "mobile",
+        "address",
+        "postal_address",
+        "street",
+        "date_of_birth",
+        "dob",
+    }
+)
+LOSS_METRIC = (
+    "precision with suppression: mean over rows and quasi-identifiers of "
+    "level/height, a suppressed row counting as 1"
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    table: pd.DataFrame
+    report: ReleaseReport
+
+
+def _hierarchy(
+    spec: ReleaseSpec, column: str, how: QuasiIdentifier, values: pd.Series
+) -> hierarchies.Hierarchy:
+    observed = values.astype(str).unique().tolist()
+    if how.hierarchy:
+        return hierarchies.read_arx(spec.base / how.hierarchy, column)
+    widths = tuple(how.widths or ())
+    if how.builtin == "age_bands":
+        return hierarchies.age_bands(column, observed, tuple(int(w) for w in widths) or (5, 10, 20))
+    if how.builtin == "dates":
+        return hierarchies.dates(column, observed)
+    if how.builtin == "uk_postcode":
+        return hierarchies.uk_postcodes(column, observed)
+    if how.builtin == "numeric" and widths:
+        return hierarchies.numeric_bins(column, observed, widths)
+    raise InputError(
+        f"quasi-identifier {column} needs a hierarchy file or a builtin",
+        field=f"quasi_identifiers.{column}",
+    )
+
+
+def _check(frame: pd.DataFrame, spec: ReleaseSpec, release_key: bytes | None) -> None:
+    missing = sorted(spec.columns() - set(frame.columns))
+    if missing:
+        raise InputError(
+            f"the spec names columns the data does not have: {missing}",
+            field="spec",
+            hint=f"columns present: {list(frame.columns)}",
+        )
+    unclassified = sorted(set(frame.columns) - spec.columns())
+    if unclassified:
+        raise InputError(
+            f"the spec does not say what these columns are: {unclassified}",
+            field="spec",
+            hint="list each under direct_identifiers, quasi_identifiers, sensitive or keep",
+        )
+    left_in = sorted(
+        c
+        for c in (*spec.keep, *spec.sensitive, *spec.quasi_identifiers)
+        if c.lower() in DIRECT_IDENTIFIER_NAMES
+    )
+    if left_in:
+        raise InputError(
+            f"direct identifiers would be released: {left_in}",
+            field="spec",
+            hint="list them under direct_identifiers as remove or pseudonymise",
+        )
+    if spec.models.k > len(frame):
+        raise InputError(
+            f"k = {spec.models.k} is larger than the table ({len(frame)} rows)", field="models.k"
+        )
+    pseudonymised = [
+        c for c, how in spec.direct_identifiers.items() if how is Handling.PSEUDONYMISE
+    ]
+    if pseudonymised and not release_key:
+        raise InputError(
+            "pseudonymising needs a release key",
+            field="release_key",
+            hint="pass --key-file with at least 32 random bytes",
+        )
+
+
+def anonymise(
+    frame: pd.DataFrame,
+    spec: ReleaseSpec,
+    release_key: bytes | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Release:
+    _check(frame, spec, release_key)
+    qis = list(spec.quasi_identifiers)
+    chosen = {c: _hierarchy(spec, c, spec.quasi_identifiers[c], frame[c]) for c in qis}
+    codes = [chosen[c].encode(frame[c].to_numpy(dtype=object)) for c in qis]
+    sensitive = [pd.factorize(frame[c].astype(str))[0].astype(np.int32) for c in spec.sensitive]
+    models = Models(
+        k=spec.models.k,
+        l_distinct=spec.models.l,
+        l_entropy=spec.models.entropy_l or 1.0,
+        max_suppression=spec.models.max_suppression,
+    )
+    result = search(codes, sensitive, models, progress)
+    if result is None:
+        raise InputError(
+            "no generalisation meets the models within the suppression budget",
+            field="models",
+            hint="raise max_suppression, lower k or l, or add levels",
+        )
+    keep = ~result.evaluation.suppressed
+    out = frame.loc[keep].copy()
+    for column, level in zip(qis, result.node, strict=True):
+        hierarchy = chosen[column]
+        out[column] = [hierarchy.generalise(v, level) for v in out[column].astype(str)]
+    removed, pseudonymised = [], []
+    for column, how in spec.direct_identifiers.items():
+        if how is Handling.REMOVE:
+            out = out.drop(columns=[column])
+            removed.append(column)
+        else:
+            assert release_key is not None
+            out[column] = pseudonymise(release_key, spec.project, column, out[column].astype(str))
+            pseudonymised.append(column)
+    out = out.reset_index(drop=True)
+    suppressed = int(result.evaluation.suppressed.sum())
+    report = ReleaseReport(
+        project=spec.project,
+        models={
+            "k": spec.models.k,
+            "l": spec.models.l,
+            "entropy_l": spec.models.entropy_l,
+            "max_suppression": spec.models.max_suppression,
+        },
+        rows_in=len(frame),
+        rows_out=len(out),
+        rows_suppressed=suppressed,
+        suppression_share=suppressed / len(frame),
+        achieved_k=result.evaluation.min_class,
+        achieved_l=result.evaluation.min_l if spec.sensitive else None,
+        information_loss=result.loss,
+        loss_metric=LOSS_METRIC,
+        levels=[
+            LevelChosen(
+                column=c,
+                level=lv,
+                height=chosen[c].height,
+                example=str(out[c].iloc[0]) if len(out) else "",
+            )
+            for c, lv in zip(qis, result.node, strict=True)
+        ],
+        removed=removed,
+        pseudonymised=pseudonymised,
+        lattice_nodes=result.nodes,
+        lattice_evaluated=result.evaluated,
+        motivated_intruder=[IntruderQuestion(question=q) for q in MOTIVATED_INTRUDER],
+    )
+    return Release(out, report)
