@@ -53,7 +53,17 @@ def root(
 
 def _register() -> None:
     # Imported here so each concept's module stays the only place that knows its commands.
-    from hippocratic.faces.cli import audit, deadline, keys, notice, policy, retention, serve, store
+    from hippocratic.faces.cli import (
+        audit,
+        deadline,
+        keys,
+        notice,
+        policy,
+        release,
+        retention,
+        serve,
+        store,
+    )
 
     app.add_typer(policy.app, name="policy")
     app.add_typer(notice.app, name="notice")
@@ -65,6 +75,7 @@ def _register() -> None:
     app.add_typer(store.demo_app, name="demo")
     app.add_typer(keys.app, name="keys")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(release.app, name="release")
 
 
 _register()
