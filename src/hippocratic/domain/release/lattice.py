@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hippocratic.domain.release.privacy_model import Evaluation, Models, class_keys, evaluate
+from hippocratic.domain.release.privacy_model import (
+    Evaluation,
+    IntArray,
+    Models,
+    class_keys,
+    evaluate,
+)
 
 Node = tuple[int, ...]
 
@@ -30,15 +36,37 @@ Node = tuple[int, ...]
 class SearchResult:
     node: Node
     evaluation: Evaluation
+    suppressed: npt.NDArray[np.bool_]
+    """Per input row."""
     loss: float
     nodes: int
     evaluated: int
 
 
-def _loss(node: Node, heights: list[int], evaluation: Evaluation) -> float:
+def _loss(node: Node, heights: list[int], evaluation: Evaluation, weights: IntArray) -> float:
     precision = sum(level / height for level, height in zip(node, heights, strict=True) if height)
-    share = float(evaluation.suppressed.mean())
+    share = float(weights[evaluation.suppressed].sum() / weights.sum())
     return (precision / len(node)) * (1 - share) + share
+
+
+def _distinct(
+    codes: list[list[npt.NDArray[np.int32]]], sensitive: list[npt.NDArray[np.int32]]
+) -> tuple[
+    npt.NDArray[np.int64], IntArray, list[list[npt.NDArray[np.int32]]], list[npt.NDArray[np.int32]]
+]:
+    """Collapse identical records (same raw quasi-identifiers and sensitive values) into one
+    weighted record: every level is a function of the raw value, so nothing is lost."""
+    matrix = np.stack([levels[0] for levels in codes] + list(sensitive), axis=1)
+    _, first, inverse, weights = np.unique(
+        matrix, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    reduced = [[level[first] for level in levels] for levels in codes]
+    return (
+        inverse.reshape(-1).astype(np.int64),
+        weights.astype(np.int64),
+        reduced,
+        [column[first] for column in sensitive],
+    )
 
 
 def _heights_order(top: int) -> list[int]:
@@ -61,6 +89,7 @@ def search(
     progress: Callable[[int, int], None] | None = None,
 ) -> SearchResult | None:
     """``codes[q][level]``: row codes of quasi-identifier q at each level (0..height)."""
+    rows, weights, codes, sensitive = _distinct(codes, sensitive)
     heights = [len(levels) - 1 for levels in codes]
     sizes = [[int(level.max()) + 1 for level in levels] for levels in codes]
     sensitive_sizes = [int(column.max()) + 1 for column in sensitive]
@@ -84,7 +113,7 @@ def search(
                         tag[neighbour] = value
                         stack.append(neighbour)
 
-    for height in _heights_order(sum(heights)):
+    for height in [0, *(h for h in _heights_order(sum(heights)) if h)]:
         for node in by_height.get(height, []):
             if node in tag:
                 continue
@@ -92,13 +121,13 @@ def search(
                 [codes[q][lv] for q, lv in enumerate(node)],
                 [sizes[q][lv] for q, lv in enumerate(node)],
             )
-            evaluation = evaluate(key, sensitive, sensitive_sizes, models)
+            evaluation = evaluate(key, weights, sensitive, sensitive_sizes, models)
             results[node] = evaluation
             tag[node] = evaluation.satisfied
             spread(node, evaluation.satisfied)
             if progress is not None:
                 progress(len(tag), len(nodes))
-    best: SearchResult | None = None
+    best: tuple[Node, float] | None = None
     for node, evaluation in results.items():
         if not evaluation.satisfied:
             continue
@@ -109,9 +138,13 @@ def search(
         )
         if not minimal:
             continue
-        loss = _loss(node, heights, evaluation)
-        if best is None or loss < best.loss or (loss == best.loss and node < best.node):
-            best = SearchResult(node, evaluation, loss, len(nodes), len(results))
-    if best is not None:
-        best = SearchResult(best.node, best.evaluation, best.loss, len(nodes), len(results))
-    return best
+        loss = _loss(node, heights, evaluation, weights)
+        if best is None or loss < best[1] or (loss == best[1] and node < best[0]):
+            best = (node, loss)
+    if best is None:
+        return None
+    node, loss = best
+    evaluation = results[node]
+    return SearchResult(
+        node, evaluation, evaluation.suppressed[rows], loss, len(nodes), len(results)
+    )

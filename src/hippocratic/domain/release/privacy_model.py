@@ -29,6 +29,7 @@ class Models:
 class Evaluation:
     satisfied: bool
     suppressed: npt.NDArray[np.bool_]
+    """Per distinct record: whether it is suppressed."""
     classes: int
     min_class: int
     """Smallest class size among the rows released."""
@@ -46,20 +47,25 @@ def class_keys(codes: list[npt.NDArray[np.int32]], cardinalities: list[int]) -> 
 
 def evaluate(
     key: IntArray,
+    weights: IntArray,
     sensitive: list[npt.NDArray[np.int32]],
     sensitive_sizes: list[int],
     models: Models,
 ) -> Evaluation:
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    """``key`` and ``sensitive`` are per distinct record; ``weights`` say how many rows each
+    distinct record stands for, so the cost does not grow with duplicated rows."""
+    _, inverse = np.unique(key, return_inverse=True)
+    counts = np.bincount(inverse, weights=weights).astype(np.int64)
     bad = counts < models.k
     min_l = 0
     for column, size in zip(sensitive, sensitive_sizes, strict=True):
         pair = inverse.astype(np.int64) * size + column
-        pairs, pair_counts = np.unique(pair, return_counts=True)
+        pairs, pair_inverse = np.unique(pair, return_inverse=True)
         owner = pairs // size
         distinct = np.bincount(owner, minlength=len(counts))
         bad |= distinct < models.l_distinct
         if models.l_entropy > 1.0:
+            pair_counts = np.bincount(pair_inverse, weights=weights)
             p = pair_counts / counts[owner]
             entropy = np.bincount(owner, weights=-p * np.log(p), minlength=len(counts))
             bad |= entropy < np.log(models.l_entropy) - 1e-12
@@ -67,10 +73,11 @@ def evaluate(
         current = int(kept.min()) if kept.size else 0
         min_l = current if min_l == 0 else min(min_l, current)
     suppressed = bad[inverse]
-    allowed = int(np.floor(models.max_suppression * len(key) + 1e-9))
+    total = int(weights.sum())
+    allowed = int(np.floor(models.max_suppression * total + 1e-9))
     kept_counts = counts[~bad]
     return Evaluation(
-        satisfied=int(suppressed.sum()) <= allowed and kept_counts.size > 0,
+        satisfied=int(weights[suppressed].sum()) <= allowed and kept_counts.size > 0,
         suppressed=suppressed,
         classes=int(kept_counts.size),
         min_class=int(kept_counts.min()) if kept_counts.size else 0,

@@ -148,7 +148,7 @@ def anonymise(
             field="models",
             hint="raise max_suppression, lower k or l, or add levels",
         )
-    keep = ~result.evaluation.suppressed
+    keep = ~result.suppressed
     out = frame.loc[keep].copy()
     for column, level in zip(qis, result.node, strict=True):
         hierarchy = chosen[column]
@@ -163,7 +163,7 @@ def anonymise(
             out[column] = pseudonymise(release_key, spec.project, column, out[column].astype(str))
             pseudonymised.append(column)
     out = out.reset_index(drop=True)
-    suppressed = int(result.evaluation.suppressed.sum())
+    suppressed = int(result.suppressed.sum())
     report = ReleaseReport(
         project=spec.project,
         models={
