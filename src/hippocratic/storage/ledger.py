@@ -156,6 +156,7 @@ def append(
         head = session.execute(locked).one()
     seq, previous = head[0], bytes(head[1])
     rows = []
+    encode = ENCODER.encode
     for item in events:
         seq += 1
         values = [
@@ -167,9 +168,9 @@ def append(
             item.subject,
             item.action,
             item.outcome,
-            json.dumps(list(item.fields)),
-            json.dumps(list(item.categories)),
-            json.dumps(list(item.rule_ids)),
+            encode(list(item.fields)),
+            encode(list(item.categories)),
+            encode(list(item.rule_ids)),
             item.request_id,
             item.reason,
         ]
