@@ -20,6 +20,7 @@ from hippocratic.domain.calendar import add_months, long_date
 from hippocratic.domain.legal_source import MINIMUMS, SOURCES
 from hippocratic.errors import InputError
 from hippocratic.policy.retention import Period, RetentionAction, RetentionRule, RetentionTrigger
+from hippocratic.policy.wording import period as wording_period
 
 REFERENCE = date(2000, 1, 1)
 
@@ -181,12 +182,7 @@ def _birthday_disposal(rule: RetentionRule, facts: RecordFacts, steps: list[str]
 
 
 def _words(period: Period) -> str:
-    parts = [
-        f"{n} {unit}{'s' if n != 1 else ''}"
-        for n, unit in ((period.years, "year"), (period.months, "month"), (period.days, "day"))
-        if n
-    ]
-    return " ".join(parts) or "0 days"
+    return wording_period(period)
 
 
 @dataclass(frozen=True)

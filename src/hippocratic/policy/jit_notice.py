@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from hippocratic.errors import NotFound
 from hippocratic.policy import wording
 from hippocratic.policy.document import Policy
-from hippocratic.policy.notice import FieldView, Format, render_view
+from hippocratic.policy.notice import FieldView, Format, field_view, render_view
 
 
 class JitPurposeView(BaseModel):
@@ -80,15 +80,7 @@ def build_jit_notice(policy: Policy, form_key: str) -> JitNoticeView:
         name=org.display_name,
         form_key=form.key,
         form_title=form.title,
-        fields=[
-            FieldView(
-                title=field.title,
-                required=field.required,
-                why=field.why,
-                sources=[wording.SOURCE[source] for source in field.sources],
-            )
-            for field in fields
-        ],
+        fields=[field_view(field) for field in fields],
         purposes=[
             JitPurposeView(
                 key=purpose.key,

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from pydantic import BaseModel
 
 from hippocratic.policy import wording
-from hippocratic.policy.category import DataCategory
+from hippocratic.policy.category import DataCategory, Field
 from hippocratic.policy.document import Policy
 from hippocratic.policy.purpose import Purpose
 from hippocratic.policy.recipient import Recipient, TransferSafeguard
@@ -193,21 +193,22 @@ def build_notice(policy: Policy) -> NoticeView:
     )
 
 
+def field_view(field: Field) -> FieldView:
+    return FieldView(
+        title=field.title,
+        required=field.required,
+        why=field.why,
+        sources=[wording.SOURCE[source] for source in field.sources],
+    )
+
+
 def _category(category: DataCategory) -> CategoryView:
     return CategoryView(
         key=category.key,
         title=category.title,
         description=category.description,
         special_category=category.special_category,
-        fields=[
-            FieldView(
-                title=field.title,
-                required=field.required,
-                why=field.why,
-                sources=[wording.SOURCE[source] for source in field.sources],
-            )
-            for field in category.fields
-        ],
+        fields=[field_view(field) for field in category.fields],
     )
 
 

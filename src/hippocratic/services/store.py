@@ -146,36 +146,29 @@ def init_store(
         path.chmod(0o600)
     vault = Vault(key_engine, master, the_clock.now)
     vault.create_organisation(policy.organisation.key)
-    text = policy_path.read_text(encoding="utf-8")
     sessions = sessionmaker(engine, expire_on_commit=False)
     with sessions.begin() as session:
-        session.add(
-            OrganisationRow(
-                organisation_id=policy.organisation.key,
-                name=policy.organisation.display_name,
-                policy_yaml=text,
-                policy_sha256=hashlib.sha256(text.encode()).hexdigest(),
-                created_at=the_clock.now(),
-            )
-        )
+        session.add(_organisation_row(policy, policy_path, the_clock))
     return Store(engine, key_engine, vault, the_clock, sessions)
 
 
 def add_organisation(store: Store, policy_path: Path) -> str:
     """Add another organisation, with its own policy and keys, to an existing store."""
     policy = load_policy(policy_path)
-    text = policy_path.read_text(encoding="utf-8")
     with store.sessions.begin() as session:
         if session.get(OrganisationRow, policy.organisation.key) is not None:
             raise StoreExists(f"organisation {policy.organisation.key!r} is already in this store")
         store.vault.create_organisation(policy.organisation.key)
-        session.add(
-            OrganisationRow(
-                organisation_id=policy.organisation.key,
-                name=policy.organisation.display_name,
-                policy_yaml=text,
-                policy_sha256=hashlib.sha256(text.encode()).hexdigest(),
-                created_at=store.clock.now(),
-            )
-        )
+        session.add(_organisation_row(policy, policy_path, store.clock))
     return policy.organisation.key
+
+
+def _organisation_row(policy: Policy, policy_path: Path, clock: Clock) -> OrganisationRow:
+    text = policy_path.read_text(encoding="utf-8")
+    return OrganisationRow(
+        organisation_id=policy.organisation.key,
+        name=policy.organisation.display_name,
+        policy_yaml=text,
+        policy_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        created_at=clock.now(),
+    )
