@@ -73,7 +73,7 @@ def test_every_read_is_audited_with_fields_and_rules(store) -> None:
     assert "role:reception/mask:medical_history" in event.rule_ids
 
 
-@pytest.mark.promise("S0-07")
+@pytest.mark.promise("S0-07", "L-10", "L-02")
 def test_a_consent_purpose_without_consent_is_denied_and_audited(store) -> None:
     subject = actor(store, "alice", "reception").register(
         "care", {"full_name": "Ada", "email": "ada@example.org"}
@@ -170,3 +170,17 @@ def test_search_only_finds_what_the_actor_may_see(store) -> None:
     assert actor(store, "sam", "sonographer").find("care", "nhs_number", "9434765919") == []
     reception.start_care(subject, "sam")
     assert actor(store, "sam", "sonographer").find("care", "nhs_number", "9434765919") == [subject]
+
+
+@pytest.mark.promise("S0-118", "S0-119", "S1-33")
+def test_rectification_is_applied_and_audited(store) -> None:
+    subject = actor(store, "alice", "reception").register(
+        "care", {"full_name": "Ada Exampel", "email": "ada@example.org"}
+    )
+    dpo = actor(store, "dee", "dpo")
+    dpo.update(subject, "rights_requests", {"full_name": "Ada Example"})
+    assert dpo.read(subject, "rights_requests", ["full_name"])["full_name"].value == "Ada Example"
+    writes = [e for e in audit_rows(store) if e.action == "write"]
+    assert [(e.actor, e.purpose, e.outcome) for e in writes] == [
+        ("dee", "rights_requests", "allowed")
+    ]

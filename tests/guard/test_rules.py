@@ -102,7 +102,7 @@ def test_a_purpose_does_not_reach_data_outside_it() -> None:
     assert "purpose:care/category:payment" in decision.rule_ids
 
 
-@pytest.mark.promise("S0-45", "S0-67")
+@pytest.mark.promise("S0-45", "S0-67", "S0-71")
 def test_marketing_never_reaches_health_data() -> None:
     compiled = compile_policy(HARMONIC)
     for purpose in compiled.roles["marketing"].purposes:

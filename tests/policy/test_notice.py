@@ -215,3 +215,10 @@ def test_html_escapes_hostile_text(harmonic: Policy) -> None:
     html = render_notice(hostile, "html")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.promise("S1-02")
+def test_harmonys_notice_covers_all_processing_not_only_the_website(harmony_md: str) -> None:
+    assert "### Health data (special category: extra protection)" in harmony_md
+    assert "| Healthcare professionals |" in harmony_md
+    assert "### Providing healthcare services" in harmony_md

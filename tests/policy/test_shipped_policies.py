@@ -200,7 +200,7 @@ def test_harmonic_cards_show_last_four_digits(harmonic: Policy) -> None:
     assert (card.display.kind, card.display.digits) == (MaskKind.LAST_DIGITS, 4)
 
 
-@pytest.mark.promise("S0-91", "S0-92", "S0-93", "S0-94", "S0-95", "S0-100", "S0-103")
+@pytest.mark.promise("S0-91", "S0-92", "S0-93", "S0-94", "S0-95", "S0-100", "S0-101", "S0-103")
 def test_harmonic_cookie_register(harmonic: Policy) -> None:
     assert harmonic.cookies is not None
     definitions = {d.category.value: d for d in harmonic.cookies.categories}

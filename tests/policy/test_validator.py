@@ -85,7 +85,7 @@ def test_legitimate_interests_without_assessment_is_refused(mutated) -> None:
     assert [where for _, where, _ in found] == ["purposes[business_transfer].lawful_basis"]
 
 
-@pytest.mark.promise("S0-45", "S0-67", "S0-69")
+@pytest.mark.promise("S0-45", "S0-67", "S0-69", "S0-96")
 def test_advertiser_allowed_health_data_is_refused(mutated) -> None:
     path, line = mutated(
         "    categories: [usage]\n    purposes: [advertising_measurement]\n    aggregated_only: true\n",

@@ -43,7 +43,7 @@ def raw_fields(store, subject: str) -> dict[str, tuple[bytes | None, str | None]
         return {field: (bytes(ct) if ct is not None else None, value) for field, ct, value in rows}
 
 
-@pytest.mark.promise("S0-08", "S1-24", "S1-22", "S0-75")
+@pytest.mark.promise("S0-08", "S1-24", "S1-22", "S0-75", "S0-87")
 def test_identity_and_health_fields_are_ciphertext_at_rest(store) -> None:
     subject = reception(store).register("care", PATIENT)
     stored = raw_fields(store, subject)

@@ -71,7 +71,7 @@ def test_bad_input_writes_nothing(tmp_path: Path) -> None:
     assert not report.exists()
 
 
-@pytest.mark.promise("S0-83")
+@pytest.mark.promise("S0-83", "S0-23")
 def test_aggregate_applies_nhs_disclosure_control(tmp_path: Path) -> None:
     data = tmp_path / "visits.csv"
     rows = [("north", "pregnancy")] * 3 + [("north", "abdomen")] * 40 + [("south", "abdomen")] * 12
