@@ -43,7 +43,9 @@ class SearchResult:
     evaluated: int
 
 
-def _loss(node: Node, heights: list[int], evaluation: Evaluation, weights: IntArray) -> float:
+def _loss(
+    node: Node, heights: list[int], evaluation: Evaluation, weights: npt.NDArray[np.float64]
+) -> float:
     precision = sum(level / height for level, height in zip(node, heights, strict=True) if height)
     share = float(weights[evaluation.suppressed].sum() / weights.sum())
     return (precision / len(node)) * (1 - share) + share
@@ -51,19 +53,17 @@ def _loss(node: Node, heights: list[int], evaluation: Evaluation, weights: IntAr
 
 def _distinct(
     codes: list[list[npt.NDArray[np.int32]]], sensitive: list[npt.NDArray[np.int32]]
-) -> tuple[
-    npt.NDArray[np.int64], IntArray, list[list[npt.NDArray[np.int32]]], list[npt.NDArray[np.int32]]
-]:
+) -> tuple[IntArray, npt.NDArray[np.float64], list[list[IntArray]], list[npt.NDArray[np.int32]]]:
     """Collapse identical records (same raw quasi-identifiers and sensitive values) into one
     weighted record: every level is a function of the raw value, so nothing is lost."""
     matrix = np.stack([levels[0] for levels in codes] + list(sensitive), axis=1)
     _, first, inverse, weights = np.unique(
         matrix, axis=0, return_index=True, return_inverse=True, return_counts=True
     )
-    reduced = [[level[first] for level in levels] for levels in codes]
+    reduced = [[level[first].astype(np.int64) for level in levels] for levels in codes]
     return (
         inverse.reshape(-1).astype(np.int64),
-        weights.astype(np.int64),
+        weights.astype(np.float64),
         reduced,
         [column[first] for column in sensitive],
     )
@@ -89,7 +89,7 @@ def search(
     progress: Callable[[int, int], None] | None = None,
 ) -> SearchResult | None:
     """``codes[q][level]``: row codes of quasi-identifier q at each level (0..height)."""
-    rows, weights, codes, sensitive = _distinct(codes, sensitive)
+    rows, weights, distinct_codes, sensitive = _distinct(codes, sensitive)
     heights = [len(levels) - 1 for levels in codes]
     sizes = [[int(level.max()) + 1 for level in levels] for levels in codes]
     sensitive_sizes = [int(column.max()) + 1 for column in sensitive]
@@ -118,7 +118,7 @@ def search(
             if node in tag:
                 continue
             key = class_keys(
-                [codes[q][lv] for q, lv in enumerate(node)],
+                [distinct_codes[q][lv] for q, lv in enumerate(node)],
                 [sizes[q][lv] for q, lv in enumerate(node)],
             )
             evaluation = evaluate(key, weights, sensitive, sensitive_sizes, models)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 IntArray = npt.NDArray[np.int64]
 
@@ -37,9 +38,9 @@ class Evaluation:
     """Fewest distinct sensitive values in a released class (0 without a sensitive column)."""
 
 
-def class_keys(codes: list[npt.NDArray[np.int32]], cardinalities: list[int]) -> IntArray:
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for column, size in zip(codes, cardinalities, strict=True):
+def class_keys(codes: list[npt.NDArray[np.int64]], cardinalities: list[int]) -> IntArray:
+    key = codes[0].copy()
+    for column, size in zip(codes[1:], cardinalities[1:], strict=True):
         key *= size
         key += column
     return key
@@ -47,20 +48,20 @@ def class_keys(codes: list[npt.NDArray[np.int32]], cardinalities: list[int]) -> 
 
 def evaluate(
     key: IntArray,
-    weights: IntArray,
+    weights: npt.NDArray[np.float64],
     sensitive: list[npt.NDArray[np.int32]],
     sensitive_sizes: list[int],
     models: Models,
 ) -> Evaluation:
     """``key`` and ``sensitive`` are per distinct record; ``weights`` say how many rows each
     distinct record stands for, so the cost does not grow with duplicated rows."""
-    _, inverse = np.unique(key, return_inverse=True)
-    counts = np.bincount(inverse, weights=weights).astype(np.int64)
+    inverse, _ = pd.factorize(key)  # hashing, not sorting: the hot path of the search
+    counts = np.bincount(inverse, weights=weights).astype(np.int64)  # weights are float64
     bad = counts < models.k
     min_l = 0
     for column, size in zip(sensitive, sensitive_sizes, strict=True):
         pair = inverse.astype(np.int64) * size + column
-        pairs, pair_inverse = np.unique(pair, return_inverse=True)
+        pair_inverse, pairs = pd.factorize(pair)
         owner = pairs // size
         distinct = np.bincount(owner, minlength=len(counts))
         bad |= distinct < models.l_distinct

@@ -152,7 +152,9 @@ def anonymise(
     out = frame.loc[keep].copy()
     for column, level in zip(qis, result.node, strict=True):
         hierarchy = chosen[column]
-        out[column] = [hierarchy.generalise(v, level) for v in out[column].astype(str)]
+        if level:
+            mapping = {value: hierarchy.generalise(value, level) for value in hierarchy.levels}
+            out[column] = out[column].astype(str).map(mapping)
     removed, pseudonymised = [], []
     for column, how in spec.direct_identifiers.items():
         if how is Handling.REMOVE:
