@@ -3,10 +3,12 @@ with the least information loss that meets the privacy models within the suppres
 
 The models are monotone along the lattice (generalising further never breaks k-anonymity or
 distinct l-diversity), so each evaluation tags many nodes at once: a satisfying node makes every
-more general node satisfying, a failing node makes every more specific node fail. Heights are
-visited in binary-search order, as in OLA (El Emam et al., 2009), until every node is tagged;
-then the loss of every minimal satisfying node is compared. No node is skipped without a tag,
-so the answer is the optimum over minimal nodes, not the first node found.
+more general node satisfying, a failing node makes every more specific node fail. From each
+untagged node, bottom up, a path of untagged successors is built and binary-searched for its
+lowest satisfying node, as in Flash (Kohlmayer et al., 2012), until every node is tagged; then
+the loss of every minimal satisfying node is compared. A minimal satisfying node can only be
+tagged by evaluating it, and no node is left untagged, so the answer is the optimum over minimal
+nodes, not the first node found.
 
 Information loss: precision (Sweeney's Prec) with suppression: the mean over rows and
 quasi-identifiers of level/height, a suppressed row counting as fully generalised (1).
@@ -46,7 +48,7 @@ class SearchResult:
 def _loss(
     node: Node, heights: list[int], evaluation: Evaluation, weights: npt.NDArray[np.float64]
 ) -> float:
-    precision = sum(level / height for level, height in zip(node, heights, strict=True) if height)
+    precision = _precision(node, heights)
     share = float(weights[evaluation.suppressed].sum() / weights.sum())
     return (precision / len(node)) * (1 - share) + share
 
@@ -69,17 +71,8 @@ def _distinct(
     )
 
 
-def _heights_order(top: int) -> list[int]:
-    order: list[int] = []
-    pending = [(0, top)]
-    while pending:
-        low, high = pending.pop(0)
-        if low > high:
-            continue
-        middle = (low + high) // 2
-        order.append(middle)
-        pending += [(low, middle - 1), (middle + 1, high)]
-    return order
+def _precision(node: Node, heights: list[int]) -> float:
+    return sum(level / height for level, height in zip(node, heights, strict=True) if height)
 
 
 def search(
@@ -113,20 +106,40 @@ def search(
                         tag[neighbour] = value
                         stack.append(neighbour)
 
-    for height in [0, *(h for h in _heights_order(sum(heights)) if h)]:
-        for node in by_height.get(height, []):
-            if node in tag:
+    def check(node: Node) -> bool:
+        if node in tag:
+            return tag[node]
+        key = class_keys(
+            [distinct_codes[q][lv] for q, lv in enumerate(node)],
+            [sizes[q][lv] for q, lv in enumerate(node)],
+        )
+        evaluation = evaluate(key, weights, sensitive, sensitive_sizes, models)
+        results[node] = evaluation
+        tag[node] = evaluation.satisfied
+        spread(node, evaluation.satisfied)
+        if progress is not None:
+            progress(len(tag), len(nodes))
+        return evaluation.satisfied
+
+    for height in sorted(by_height):
+        for start in by_height[height]:
+            if start in tag:
                 continue
-            key = class_keys(
-                [distinct_codes[q][lv] for q, lv in enumerate(node)],
-                [sizes[q][lv] for q, lv in enumerate(node)],
-            )
-            evaluation = evaluate(key, weights, sensitive, sensitive_sizes, models)
-            results[node] = evaluation
-            tag[node] = evaluation.satisfied
-            spread(node, evaluation.satisfied)
-            if progress is not None:
-                progress(len(tag), len(nodes))
+            path = [start]
+            while successors := [
+                up
+                for q, level in enumerate(path[-1])
+                if level < heights[q]
+                if (up := (*path[-1][:q], level + 1, *path[-1][q + 1 :])) not in tag
+            ]:
+                path.append(max(successors, key=lambda up: _precision(up, heights)))
+            low, high = 0, len(path) - 1
+            while low <= high:
+                middle = (low + high) // 2
+                if check(path[middle]):
+                    high = middle - 1
+                else:
+                    low = middle + 1
     best: tuple[Node, float] | None = None
     for node, evaluation in results.items():
         if not evaluation.satisfied:
