@@ -69,15 +69,84 @@ def verify(
     head = session.get(AuditHeadRow, organisation)
     head_seq = head.seq if head is not None else 0
     previous, expected = GENESIS, 1
-    for values in _stream(session, organisation):
+    for batch in _batches(session, organisation):
+        last = batch[-1][0]
+        if batch[0][0] == expected and last == expected + len(batch) - 1 and last <= head_seq:
+            # Each event stores its hash, so every link checks on its own: one tight pass.
+            links = [previous, *(row[-1] for row in batch[:-1])]
+            intact = all(
+                sha256(link + encode(row[:-1]).encode("utf-8")).digest() == row[-1]
+                for link, row in zip(links, batch, strict=True)
+            )
+            marked = [seq for seq in checkpoints if expected <= seq <= last]
+            if intact and all(checkpoints[seq].hash == batch[seq - expected][-1] for seq in marked):
+                previous, expected = batch[-1][-1], last + 1
+                continue
+        problem = _first_problem(batch, previous, expected, head_seq, checkpoints, organisation)
+        if problem is not None:
+            return problem
+        previous, expected = batch[-1][-1], last + 1
+    count = expected - 1
+    if head_seq != count or (head is not None and head.hash != previous):
+        return VerifyResult(
+            organisation,
+            count,
+            count + 1,
+            f"the chain ends at event {count} but its head says {head_seq}: "
+            "events were removed from the end, or added outside the ledger",
+        )
+    beyond = [seq for seq in checkpoints if seq > count]
+    if beyond:
+        return VerifyResult(
+            organisation,
+            count,
+            count + 1,
+            f"a signed checkpoint covers event {max(beyond)} but the chain ends at "
+            f"{count}: the tail was cut off",
+        )
+    return VerifyResult(organisation, count)
+
+
+def _batches(session: Session, organisation: str) -> Iterator[list[tuple[Any, ...]]]:
+    """Events as plain tuples in sequence order, fetched in batches through the driver's own
+    cursor (a server-side cursor on PostgreSQL), so memory stays flat and overhead low."""
+    sql = (
+        f"SELECT {', '.join(COLUMNS)}, hash FROM audit_event WHERE organisation_id = "
+        "{} ORDER BY seq"
+    )
+    raw = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = raw.cursor(name="audit_verify")  # type: ignore[union-attr]
+        cursor.itersize = BATCH
+        cursor.execute(sql.format("%s"), (organisation,))
+    else:
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql.format("?"), (organisation,))
+    try:
+        while batch := cursor.fetchmany(BATCH):
+            yield [(*row[:-1], bytes(row[-1])) for row in batch]
+    finally:
+        cursor.close()
+
+
+def _first_problem(
+    batch: list[tuple[Any, ...]],
+    previous: bytes,
+    expected: int,
+    head_seq: int,
+    checkpoints: dict[int, AuditCheckpointRow],
+    organisation: str,
+) -> VerifyResult | None:
+    """Walk a batch that failed the fast check, event by event, and name the first bad one."""
+    for values in batch:
         seq = values[0]
         if seq > head_seq:
             return VerifyResult(
                 organisation,
                 expected - 1,
                 seq,
-                f"event {seq} is beyond the chain head ({head_seq}): it was added "
-                "outside the ledger",
+                f"event {seq} is beyond the chain head ({head_seq}): it was "
+                "added outside the ledger",
             )
         if seq != expected:
             return VerifyResult(
@@ -100,48 +169,7 @@ def verify(
                 organisation, expected - 1, seq, f"event {seq} differs from the signed checkpoint"
             )
         expected += 1
-    count = expected - 1
-    if head_seq != count or (head is not None and head.hash != previous):
-        return VerifyResult(
-            organisation,
-            count,
-            count + 1,
-            f"the chain ends at event {count} but its head says {head_seq}: "
-            "events were removed from the end, or added outside the ledger",
-        )
-    beyond = [seq for seq in checkpoints if seq > count]
-    if beyond:
-        return VerifyResult(
-            organisation,
-            count,
-            count + 1,
-            f"a signed checkpoint covers event {max(beyond)} but the chain ends at "
-            f"{count}: the tail was cut off",
-        )
-    return VerifyResult(organisation, count)
-
-
-def _stream(session: Session, organisation: str) -> Iterator[tuple[Any, ...]]:
-    """Events as plain tuples in sequence order, fetched in batches through the driver's own
-    cursor (a server-side cursor on PostgreSQL), so memory stays flat and overhead low."""
-    sql = (
-        f"SELECT {', '.join(COLUMNS)}, hash FROM audit_event WHERE organisation_id = "
-        "{} ORDER BY seq"
-    )
-    raw = session.connection().connection.driver_connection
-    if session.get_bind().dialect.name == "postgresql":
-        cursor = raw.cursor(name="audit_verify")  # type: ignore[union-attr]
-        cursor.itersize = BATCH
-        cursor.execute(sql.format("%s"), (organisation,))
-    else:
-        cursor = raw.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql.format("?"), (organisation,))
-    try:
-        while batch := cursor.fetchmany(BATCH):
-            for row in batch:
-                yield (*row[:-1], bytes(row[-1]))
-    finally:
-        cursor.close()
+    return None
 
 
 @dataclass(frozen=True)
