@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import pytest
 
 from hippocratic.errors import NotFound
 from hippocratic.policy.document import Policy
 from hippocratic.policy.jit_notice import build_jit_notice, render_jit_notice
+from hippocratic.policy.loader import load_policy
+from hippocratic.policy.wording import retention_rule
 
 
 @pytest.mark.promise("S0-06", "S0-31", "S0-36")
@@ -53,3 +58,59 @@ def test_unknown_form_is_not_found(harmonic: Policy) -> None:
     with pytest.raises(NotFound) as caught:
         build_jit_notice(harmonic, "nope")
     assert "booking" in (caught.value.hint or "")
+
+
+CLINIC = Path(__file__).parent / "fixtures" / "render_clinic.yaml"
+
+
+@pytest.fixture(scope="module")
+def clinic() -> Policy:
+    return load_policy(CLINIC)
+
+
+def test_jit_notice_states_only_what_applies_to_the_form(clinic: Policy) -> None:
+    """The booking form collects identity and contact for reminders: the accountant (a reminders
+    recipient that receives only invoices) and every other purpose and rule are left out."""
+    view = build_jit_notice(clinic, "booking")
+    assert [p.key for p in view.purposes] == ["reminders"]
+    assert [r.key for r in view.recipients] == ["sms_gateway"]
+    assert [r.key for r in view.retention] == ["treatment_record"]
+    for fmt in ("md", "html"):
+        text = html.unescape(render_jit_notice(clinic, "booking", fmt))  # type: ignore[arg-type]
+        for field in ("Full name", "Email address", "Mobile number"):
+            assert field in text
+        assert "Appointment reminders" in text
+        assert "our legitimate interests, balanced against yours" in text
+        assert "Textwell Ltd" in text
+        assert retention_rule(clinic.retention_by_key["treatment_record"]) in text
+        for absent in (
+            "Treating your injury",
+            "Keeping accounts",
+            "Exercise newsletter",
+            "Your GP practice",
+            "Notecloud",
+            "Ledger & Co",
+            "Invoices and accounts",
+            "Newsletter list",
+            "Date of birth",
+            "Description of your injury",
+        ):
+            assert absent not in text, absent
+
+
+def test_jit_notice_for_health_data_gives_the_art9_condition(clinic: Policy) -> None:
+    view = build_jit_notice(clinic, "intake")
+    assert [p.key for p in view.purposes] == ["treatment"]
+    assert [r.key for r in view.recipients] == ["gp_practice", "cloud_notes"]
+    assert view.purposes[0].special_condition == (
+        "providing health care and managing health services (UK GDPR Art. 9(2)(h))"
+    )
+
+
+@pytest.mark.promise("S0-123")
+def test_jit_notice_without_a_notice_url_links_to_the_served_notice(clinic: Policy) -> None:
+    assert clinic.notice.url is None
+    assert 'href="/riverside/privacy">full privacy notice</a>' in render_jit_notice(
+        clinic, "booking", "html"
+    )
+    assert "[/riverside/privacy](/riverside/privacy)" in render_jit_notice(clinic, "intake", "md")

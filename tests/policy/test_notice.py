@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from hippocratic.policy import wording
 from hippocratic.policy.document import Policy
+from hippocratic.policy.jit_notice import render_jit_notice
+from hippocratic.policy.loader import load_policy
 from hippocratic.policy.notice import build_notice, render_notice
+from hippocratic.policy.ropa import render_ropa
 from hippocratic.policy.wording import retention_rule
 
 
@@ -222,3 +230,114 @@ def test_harmonys_notice_covers_all_processing_not_only_the_website(harmony_md: 
     assert "### Health data (special category: extra protection)" in harmony_md
     assert "| Healthcare professionals |" in harmony_md
     assert "### Providing healthcare services" in harmony_md
+
+
+# A synthetic clinic, independent of the shipped policies: DPO with a phone, an IDTA transfer,
+# legal-obligation and legitimate-interests purposes, an earlier notice version.
+CLINIC = Path(__file__).parent / "fixtures" / "render_clinic.yaml"
+HOSTILE = "<script>alert(1)</script> | x\n## injected"
+HOSTILE_KEYS = {"title", "description", "why", "name", "wording", "withdrawal"}
+
+
+@pytest.fixture(scope="module")
+def clinic() -> Policy:
+    return load_policy(CLINIC)
+
+
+def _hostile(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            key: HOSTILE if key in HOSTILE_KEYS and isinstance(value, str) else _hostile(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [_hostile(item) for item in data]
+    return data
+
+
+@pytest.fixture(scope="module")
+def hostile_clinic() -> Policy:
+    return Policy.model_validate(_hostile(yaml.safe_load(CLINIC.read_text(encoding="utf-8"))))
+
+
+@pytest.mark.promise("S0-02", "S0-05", "L-09")
+def test_clinic_notice_states_everything_its_policy_says(clinic: Policy) -> None:
+    for fmt in ("md", "html"):
+        text = html.unescape(render_notice(clinic, fmt))  # type: ignore[arg-type]
+        assert "Riverside Physiotherapy Ltd, trading as Riverside Physio," in text
+        assert "(company number 12345678)" in text
+        assert "1 Example Wharf, Leeds, LS1 4AB" in text
+        assert "Our Data Protection Officer answers questions" in text
+        assert "dpo@riverside.example.org" in text
+        assert "0113 496 0000" in text
+        assert "Information Commissioner's Office, registration number ZA000000" in text
+        assert "We work to: Cyber Essentials Plus." in text
+        for category in clinic.categories:
+            assert category.title in text
+            for field in category.fields:
+                assert field.title in text
+                assert field.why in text
+        assert "you, your referrer" in text
+        for purpose in clinic.purposes:
+            assert purpose.title in text
+            assert wording.LAWFUL_BASIS[purpose.lawful_basis] in text
+        assert "under Finance Act 1998 Sch. 18 para 21" in text
+        assert "(UK GDPR Art. 9(2)(h)); DPA 2018 Sch. 1 Pt 1 para 2" in text
+        for recipient in clinic.recipients:
+            assert recipient.name in text
+        assert "Notecloud Inc. (IN): the ICO's International Data Transfer Agreement" in text
+        for rule in clinic.retention:
+            assert retention_rule(rule) in text
+            assert (rule.citation or "") in text
+        assert "Until you opt out" in text
+        for right in ("Access", "Rectification", "Erasure", "Portability", "Objection"):
+            assert right in text
+        assert "within one calendar month" in text
+        assert "There is no fee." in text
+        assert "https://ico.org.uk/make-a-complaint/" in text
+        assert "Earlier versions: 3.0 (2025-06-01)" in text
+        assert "We set no cookies other than those strictly necessary" in text
+
+
+@pytest.mark.promise("S0-123")
+def test_html_internal_links_all_resolve(clinic: Policy, harmonic: Policy) -> None:
+    for policy in (clinic, harmonic):
+        page = render_notice(policy, "html")
+        targets = set(re.findall(r'href="#([^"]+)"', page))
+        ids = set(re.findall(r'id="([^"]+)"', page))
+        assert targets and targets <= ids
+        numbered = re.findall(r"<h2>(\d+)\. ", page)
+        assert numbered == [str(n) for n in range(1, len(numbered) + 1)]
+
+
+def test_hostile_policy_text_is_inert_in_html(hostile_clinic: Policy) -> None:
+    page = render_notice(hostile_clinic, "html")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    jit = render_jit_notice(hostile_clinic, "intake", "html")
+    assert "<script>" not in jit
+    assert "&lt;script&gt;" in jit
+
+
+def test_hostile_policy_text_is_inert_in_markdown(hostile_clinic: Policy) -> None:
+    md = render_notice(hostile_clinic, "md")
+    assert "<script>" not in md
+    assert "\n## injected" not in md
+    assert "## 1. Who we are" in md
+    table: list[str] = []
+    for line in [*md.splitlines(), ""]:
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        if table:
+            columns = {len(re.findall(r"(?<!\\)\|", row)) for row in table}
+            assert len(columns) == 1, table
+            table = []
+    assert "<script>" not in render_ropa(hostile_clinic, "md")
+    assert "\n## injected" not in render_ropa(hostile_clinic, "md")
+
+
+@pytest.mark.promise("S1-01", "S1-39")
+def test_harmonys_notice_names_grapecroft_and_its_dpo(harmony_md: str) -> None:
+    assert "Grapecroft Limited, trading as Harmony Healthcare," in harmony_md
+    assert "Our Data Protection Officer answers questions" in harmony_md

@@ -48,7 +48,9 @@ class JitNoticeView(BaseModel):
     contact_email: str
 
 
-def build_jit_notice(policy: Policy, form_key: str) -> JitNoticeView:
+def build_jit_notice(policy: Policy, form_key: str, notice_url: str | None = None) -> JitNoticeView:
+    """The notice of one form; it links to ``notice_url``, else to where the policy says the full
+    notice is published, else to ``/<organisation>/privacy`` (the web app's own page)."""
     form = policy.form_by_key.get(form_key)
     if form is None:
         raise NotFound(
@@ -74,7 +76,9 @@ def build_jit_notice(policy: Policy, form_key: str) -> JitNoticeView:
         + [purpose.retention for purpose in purposes if purpose.retention is not None]
     )
     org = policy.organisation
-    notice_url = str(policy.notice.url) if policy.notice.url else f"/{org.key}/privacy"
+    notice_url = notice_url or (
+        str(policy.notice.url) if policy.notice.url else f"/{org.key}/privacy"
+    )
     return JitNoticeView(
         organisation_key=org.key,
         name=org.display_name,
@@ -116,5 +120,7 @@ def build_jit_notice(policy: Policy, form_key: str) -> JitNoticeView:
     )
 
 
-def render_jit_notice(policy: Policy, form_key: str, fmt: Format) -> str:
-    return render_view("jit", build_jit_notice(policy, form_key), fmt)
+def render_jit_notice(
+    policy: Policy, form_key: str, fmt: Format, notice_url: str | None = None
+) -> str:
+    return render_view("jit", build_jit_notice(policy, form_key, notice_url), fmt)

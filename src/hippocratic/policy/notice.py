@@ -102,6 +102,7 @@ class NoticeView(BaseModel):
     name: str
     legal_name: str
     company_number: str | None
+    ico_registration_number: str | None
     registered_office: str
     website: str | None
     contact: ContactView
@@ -114,6 +115,7 @@ class NoticeView(BaseModel):
     transfers: list[TransferView]
     retention: list[RetentionView]
     security: list[RightView]
+    standards: list[str]
     cookie_categories: list[RightView]
     cookies: list[CookieView]
     marketing: str | None
@@ -135,6 +137,7 @@ def build_notice(policy: Policy) -> NoticeView:
         name=org.display_name,
         legal_name=org.legal_name,
         company_number=org.company_number,
+        ico_registration_number=org.ico_registration_number,
         registered_office=org.registered_office.one_line(),
         website=str(org.website) if org.website else None,
         contact=ContactView(
@@ -155,6 +158,7 @@ def build_notice(policy: Policy) -> NoticeView:
         transfers=transfers(policy),
         retention=_retention(policy),
         security=[RightView(name=m.title, description=m.description) for m in policy.security],
+        standards=list(org.standards),
         cookie_categories=[
             RightView(
                 name=d.title,
@@ -319,14 +323,32 @@ def _marketing(policy: Policy) -> str | None:
     )
 
 
-_ENVIRONMENT = Environment(
-    loader=PackageLoader("hippocratic.policy", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+def markdown_text(value: object) -> object:
+    """Make policy text inert in Markdown: one line, no table breaks, no raw HTML."""
+    if not isinstance(value, str):
+        return value
+    return (
+        " ".join(value.split())
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _environment(fmt: Format) -> Environment:
+    return Environment(
+        loader=PackageLoader("hippocratic.policy", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        finalize=markdown_text if fmt == "md" else None,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+_ENVIRONMENTS: dict[Format, Environment] = {"md": _environment("md"), "html": _environment("html")}
 
 
 def render_notice(policy: Policy, fmt: Format) -> str:
@@ -334,4 +356,5 @@ def render_notice(policy: Policy, fmt: Format) -> str:
 
 
 def render_view(template: str, view: BaseModel, fmt: Format) -> str:
-    return _ENVIRONMENT.get_template(f"{template}.{fmt}.j2").render(notice=view)
+    """Render ``template`` for ``fmt``: HTML autoescaped, Markdown with policy text made inert."""
+    return _ENVIRONMENTS[fmt].get_template(f"{template}.{fmt}.j2").render(notice=view)

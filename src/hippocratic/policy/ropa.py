@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from hippocratic.policy import wording
 from hippocratic.policy.document import Policy
-from hippocratic.policy.notice import transfers
+from hippocratic.policy.notice import markdown_text, transfers
 
 
 class RopaEntry(BaseModel):
@@ -127,13 +127,16 @@ def render_ropa(policy: Policy, fmt: Literal["md", "csv"]) -> str:
             writer.writerow(getattr(entry, name) for name in COLUMNS)
         return buffer.getvalue()
     lines = [
-        f"# Record of processing activities: {policy.organisation.legal_name}",
+        f"# Record of processing activities: {markdown_text(policy.organisation.legal_name)}",
         "",
         f"UK GDPR Art. 30(1). Generated from policy version {policy.notice.version}.",
         "",
     ]
     for number, entry in enumerate(entries, start=1):
-        lines += [f"## {number}. {entry.purpose.split(':', 1)[0]}", ""]
-        lines += [f"- **{title}**: {getattr(entry, name)}" for name, title in COLUMNS.items()]
+        lines += [f"## {number}. {markdown_text(entry.purpose.split(':', 1)[0])}", ""]
+        lines += [
+            f"- **{title}**: {markdown_text(getattr(entry, name))}"
+            for name, title in COLUMNS.items()
+        ]
         lines.append("")
     return "\n".join(lines)

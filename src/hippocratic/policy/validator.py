@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hippocratic.domain.retention_schedule import check_rule
+from hippocratic.errors import PolicyInvalid
 from hippocratic.policy.category import DataCategory, MaskKind
 from hippocratic.policy.cookie import CookieCategory
 from hippocratic.policy.document import Policy
@@ -340,3 +341,21 @@ def _cookies(policy: Policy) -> Iterator[Finding]:
                 f"cookie `{cookie.name}` is in undescribed category `{cookie.category}`",
                 "add that category under `cookies.categories`",
             )
+
+
+def load_sound_policy(path: Path | str) -> Policy:
+    """Load ``path`` and run every check; raise ``PolicyInvalid`` listing each problem.
+
+    Every face that renders from a policy goes through here: a notice rendered from a policy
+    that fails ``policy check`` would state something the guard does not enforce.
+    """
+    report = check_policy(path)
+    if report.policy is None or report.problems:
+        count = len(report.problems)
+        first = f": {report.problems[0]}" if report.problems else ""
+        raise PolicyInvalid(
+            f"{report.file}: {count} problem{'s' if count != 1 else ''} found{first}",
+            details=[str(problem) for problem in report.problems],
+            hint=f"run `hippocratic policy check {report.file}` for the full list, then fix them",
+        )
+    return report.policy

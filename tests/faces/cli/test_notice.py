@@ -81,3 +81,93 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Usage" in result.stdout
+
+
+CLINIC = Path(__file__).resolve().parents[2] / "policy" / "fixtures" / "render_clinic.yaml"
+
+
+def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> str:
+    text = CLINIC.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.promise("S0-01", "S0-114")
+def test_publishing_v2_keeps_v1_and_refuses_an_edit_under_an_old_version(tmp_path: Path) -> None:
+    archive = str(tmp_path / "notices")
+    publish = ["notice", "publish", "--archive", archive, "--json"]
+    assert runner.invoke(app, [*publish, str(CLINIC)]).exit_code == 0
+    v2 = _variant(
+        tmp_path,
+        "v2.yaml",
+        ('version: "3.1"', 'version: "3.2"'),
+        ("effective_date: 2026-03-01", "effective_date: 2026-09-01"),
+        ("Texting you the day before", "Texting you two days before"),
+    )
+    assert runner.invoke(app, [*publish, v2]).exit_code == 0
+    history = runner.invoke(app, ["notice", "history", "riverside", "--archive", archive, "--json"])
+    records = json.loads(history.stdout)["data"]
+    assert [(r["version"], r["effective_date"]) for r in records] == [
+        ("3.1", "2026-03-01"),
+        ("3.2", "2026-09-01"),
+    ]
+    assert records[0]["sha256"] != records[1]["sha256"]
+    kept = (tmp_path / "notices" / "riverside" / "3.1.md").read_text(encoding="utf-8")
+    assert "Texting you the day before" in kept
+    edited = _variant(tmp_path, "edited.yaml", ("Texting you the day before", "Texting you"))
+    refused = runner.invoke(app, ["notice", "publish", "--archive", archive, edited])
+    assert refused.exit_code == 1
+    assert "version 3.1 of riverside's notice is already published" in refused.stderr
+    assert "new version number" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["notice", "render"],
+        ["notice", "render", "--form", "booking"],
+        ["notice", "publish"],
+        ["ropa", "--format", "csv"],
+    ],
+)
+def test_an_unsound_policy_is_refused_without_a_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    bad = _variant(
+        tmp_path,
+        "bad.yaml",
+        ("recipients: [sms_gateway, accountant]", "recipients: [sms_gateway, nobody]"),
+    )
+    result = runner.invoke(
+        app,
+        [*command, bad, "--archive", str(tmp_path)] if "publish" in command else [*command, bad],
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "nobody" in result.stderr
+    assert "hippocratic policy check" in result.stderr
+
+
+def test_render_json_is_the_structured_notice() -> None:
+    body = json.loads(runner.invoke(app, ["notice", "render", str(CLINIC), "--json"]).stdout)
+    assert body["ok"] is True
+    assert body["data"]["company_number"] == "12345678"
+    assert [p["key"] for p in body["data"]["purposes"]] == [
+        "treatment",
+        "reminders",
+        "accounts",
+        "newsletter",
+    ]
+    jit = runner.invoke(app, ["notice", "render", str(CLINIC), "--form", "booking", "--json"])
+    assert [r["key"] for r in json.loads(jit.stdout)["data"]["recipients"]] == ["sms_gateway"]
+
+
+def test_errors_are_json_when_json_was_asked_for() -> None:
+    result = runner.invoke(app, ["notice", "render", str(CLINIC), "--form", "nope", "--json"])
+    body = json.loads(result.stdout)
+    assert body["ok"] is False
+    assert body["error"]["code"] == "not_found"

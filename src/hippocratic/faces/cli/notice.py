@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hippocratic.faces.cli.output import console, emit
-from hippocratic.policy.jit_notice import render_jit_notice
-from hippocratic.policy.loader import load_policy
-from hippocratic.policy.notice import render_notice
+from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.policy.jit_notice import build_jit_notice, render_jit_notice
+from hippocratic.policy.notice import build_notice, render_notice
 from hippocratic.policy.ropa import build_ropa, render_ropa
+from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import notices
 
 app = typer.Typer(help="Render, publish and list privacy notices.", no_args_is_help=True)
@@ -51,9 +51,19 @@ def render(
         str | None, typer.Option("--form", help="Render the just-in-time notice of this form.")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Render the full privacy notice, or with --form the just-in-time notice of one form."""
-    policy = load_policy(file)
+    """Render the full privacy notice, or with --form the just-in-time notice of one form.
+
+    The policy must pass `hippocratic policy check` first. --json prints the structured content
+    behind the notice (the JSON twin of the web page) instead of the rendered text.
+    """
+    wants_json(as_json)
+    policy = load_sound_policy(file)
+    if as_json:
+        view = build_notice(policy) if form is None else build_jit_notice(policy, form)
+        emit(view, as_json=True, render=lambda: None)
+        return
     text = (
         render_notice(policy, fmt.value)
         if form is None
@@ -71,7 +81,8 @@ def publish(
     Publishing unchanged content again does nothing; changed content under the same version
     is refused: give it a new version in the policy file.
     """
-    record, new = notices.publish(load_policy(file), archive)
+    wants_json(as_json)
+    record, new = notices.publish(load_sound_policy(file), archive)
     emit(
         {"record": record, "new": new},
         as_json=as_json,
@@ -89,7 +100,8 @@ def history(
     archive: ArchiveDir = notices.DEFAULT_ARCHIVE,
     as_json: JsonFlag = False,
 ) -> None:
-    """List every published version of an organisation's notice."""
+    """List every published version of an organisation's notice, oldest first."""
+    wants_json(as_json)
     records = notices.history(organisation, archive)
 
     def show() -> None:
@@ -112,8 +124,13 @@ def ropa(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Print the record of processing activities (UK GDPR Art. 30(1)(a)-(g), with Art. 9)."""
-    policy = load_policy(file)
+    """Print the record of processing activities (UK GDPR Art. 30(1)(a)-(g), with Art. 9).
+
+    One entry per purpose. The policy must pass `hippocratic policy check` first; --json prints
+    the entries in the JSON envelope.
+    """
+    wants_json(as_json)
+    policy = load_sound_policy(file)
     if as_json:
         emit(build_ropa(policy), as_json=True, render=lambda: None)
         return

@@ -22,9 +22,9 @@ from hippocratic.errors import HippocraticError, NotFound
 from hippocratic.faces.envelope import failure, success
 from hippocratic.policy.document import Policy
 from hippocratic.policy.jit_notice import build_jit_notice, render_jit_notice
-from hippocratic.policy.loader import load_policy
 from hippocratic.policy.notice import build_notice, render_notice
 from hippocratic.policy.ropa import COLUMNS, build_ropa, render_ropa
+from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import notices
 
 HERE = Path(__file__).parent
@@ -40,7 +40,9 @@ SECURITY_HEADERS = {
 
 
 def create_app(policy_files: list[Path], archive: Path = notices.DEFAULT_ARCHIVE) -> FastAPI:
-    policies = {policy.organisation.key: policy for policy in map(load_policy, policy_files)}
+    """Serve ``policy_files``, each of which must pass ``policy check``, and the notice
+    versions published to ``archive``."""
+    policies = {policy.organisation.key: policy for policy in map(load_sound_policy, policy_files)}
     templates = Jinja2Templates(directory=HERE / "templates")
     app = FastAPI(title="Hippocratic", version=__version__, docs_url="/api/docs", redoc_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -61,6 +63,11 @@ def create_app(policy_files: list[Path], archive: Path = notices.DEFAULT_ARCHIVE
             }
         )
         return JSONResponse(body, status_code=error.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        unexpected = HippocraticError("something went wrong on our side; nothing was changed")
+        return JSONResponse(failure(unexpected), status_code=500)
 
     @app.middleware("http")
     async def _headers(
@@ -106,12 +113,13 @@ def create_app(policy_files: list[Path], archive: Path = notices.DEFAULT_ARCHIVE
     @app.get("/{org}/forms/{form}/notice", response_class=HTMLResponse)
     def jit_html(request: Request, org: str, form: str) -> HTMLResponse:
         policy = policy_of(org)
-        body = render_jit_notice(policy, form, "html")
-        return page(request, "jit.html", policy=policy, body=body, form=form)
+        body = render_jit_notice(policy, form, "html", notice_url=f"/{org}/privacy")
+        title = policy.form_by_key[form].title
+        return page(request, "jit.html", policy=policy, body=body, form_title=title)
 
     @app.get("/{org}/forms/{form}/notice.json")
     def jit_json(org: str, form: str) -> dict[str, Any]:
-        return success(build_jit_notice(policy_of(org), form))
+        return success(build_jit_notice(policy_of(org), form, notice_url=f"/{org}/privacy"))
 
     @app.get("/{org}/ropa", response_class=HTMLResponse)
     def ropa_html(request: Request, org: str) -> HTMLResponse:
