@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
@@ -26,7 +27,9 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
+    bindparam,
     event,
     insert,
     select,
@@ -132,6 +135,22 @@ def checkpoint_message(organisation: str, seq: int, head: bytes) -> bytes:
     return f"hippocratic-audit\x1f{organisation}\x1f{seq}\x1f".encode() + head
 
 
+# Built once: appends run on every guarded access, so their SQL is compiled and cached once.
+_LOCK_HEAD = (
+    select(AuditHeadRow.seq, AuditHeadRow.hash)
+    .where(AuditHeadRow.organisation_id == bindparam("organisation"))
+    .with_for_update()
+)
+_EVENTS = cast(Table, AuditEventRow.__table__)
+_HEADS = cast(Table, AuditHeadRow.__table__)
+_INSERT_EVENTS = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.organisation_id == bindparam("organisation"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def append(
     session: Session,
     organisation: str,
@@ -139,12 +158,8 @@ def append(
     signer: Ed25519PrivateKey | None = None,
 ) -> int:
     """Append events in the caller's transaction (durable when it commits); returns the last seq."""
-    locked = (
-        select(AuditHeadRow.seq, AuditHeadRow.hash)
-        .where(AuditHeadRow.organisation_id == organisation)
-        .with_for_update()
-    )
-    head = session.execute(locked).first()
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD, {"organisation": organisation}).first()
     if head is None:
         try:
             with session.begin_nested():
@@ -153,7 +168,7 @@ def append(
                 )
         except IntegrityError:
             pass  # another writer created it first; lock theirs
-        head = session.execute(locked).one()
+        head = connection.execute(_LOCK_HEAD, {"organisation": organisation}).one()
     seq, previous = head[0], bytes(head[1])
     rows = []
     encode = ENCODER.encode
@@ -181,11 +196,9 @@ def append(
         if signer is not None and seq % CHECKPOINT_EVERY == 0:
             _checkpoint(session, organisation, seq, previous, signer, item.at)
     if rows:
-        session.execute(insert(AuditEventRow), rows)
-        session.execute(
-            update(AuditHeadRow)
-            .where(AuditHeadRow.organisation_id == organisation)
-            .values(seq=seq, hash=previous)
+        connection.execute(_INSERT_EVENTS, rows)
+        connection.execute(
+            _MOVE_HEAD, {"organisation": organisation, "new_seq": seq, "new_hash": previous}
         )
     return seq
 
