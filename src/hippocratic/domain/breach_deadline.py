@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from hippocratic.domain.legal_source import SOURCES, LegalSource
 from hippocratic.errors import InputError
 
 LONDON = ZoneInfo("Europe/London")
 REPORTING_WINDOW = timedelta(hours=72)
-SOURCE = "UK GDPR Art. 33(1); ICO guidance on personal data breaches"
 
 
 class BreachClockState(StrEnum):
@@ -32,8 +32,9 @@ class BreachDeadline:
     """In Europe/London."""
     state: BreachClockState
     remaining: timedelta | None
+    """Time left while the clock runs; None once reported or late."""
     steps: list[str]
-    source: str = SOURCE
+    source: LegalSource = SOURCES["uk_gdpr_art_33"]
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -53,8 +54,15 @@ def london(value: datetime) -> str:
 def breach_deadline(
     aware_at: datetime, *, now: datetime, reported_at: datetime | None = None
 ) -> BreachDeadline:
+    """The ICO deadline for a breach the controller became aware of at ``aware_at``, and where
+    the clock stands at ``now`` (or at ``reported_at``, once reported)."""
     aware = _aware(aware_at, "aware_at").astimezone(UTC)
     current = _aware(now, "now").astimezone(UTC)
+    if current < aware:
+        raise InputError(
+            f"now ({now.isoformat()}) is before the moment of awareness ({aware_at.isoformat()})",
+            field="now",
+        )
     deadline = (aware + REPORTING_WINDOW).astimezone(LONDON)
     steps = [
         f"aware at {london(aware)}",
@@ -64,7 +72,9 @@ def breach_deadline(
     if reported_at is not None:
         reported = _aware(reported_at, "reported_at").astimezone(UTC)
         if reported < aware:
-            raise InputError("a breach cannot be reported before anyone was aware of it")
+            raise InputError(
+                "a breach cannot be reported before anyone was aware of it", field="reported_at"
+            )
         on_time = reported <= deadline
         state = BreachClockState.REPORTED_IN_TIME if on_time else BreachClockState.LATE
         steps.append(f"reported at {london(reported)}: {state}")

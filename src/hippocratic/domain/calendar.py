@@ -15,12 +15,37 @@ WEEKEND = {5: "Saturday", 6: "Sunday"}
 def add_months(start: date, months: int) -> tuple[date, bool]:
     """The corresponding date ``months`` later; the month's last day if there is none.
 
-    Returns the date and whether it had to be moved back to the last day of the month.
+    Returns the date and whether it had to be moved back to the last day of the month. This is
+    the ICO's rule for rights requests: 31 January + 1 month is 28 (or 29) February.
     """
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     last = _calendar.monthrange(year, month)[1]
     return date(year, month, min(start.day, last)), start.day > last
+
+
+def add_months_forward(start: date, months: int) -> tuple[date, bool]:
+    """Like ``add_months``, but a missing day moves forward to the first of the next month.
+
+    For retention minimums, where the later reading is the safe one: 8 years after 29 February
+    2028 is 1 March 2036, and someone born on 29 February turns 25 on 1 March in a common year.
+    """
+    moved, clamped = add_months(start, months)
+    return (moved + timedelta(days=1), True) if clamped else (moved, False)
+
+
+def months_later(start: date, months: int, steps: list[str], found: str) -> date:
+    """``add_months`` with its reasoning step: the day that does not exist and the last day of
+    the month used instead, or ``found`` (e.g. "one month") and the corresponding date."""
+    target, clamped = add_months(start, months)
+    if clamped:
+        steps.append(
+            f"{start.day} {target.strftime('%b')} does not exist → {long_date(target)} "
+            "(the last day of the month)"
+        )
+    else:
+        steps.append(f"{found}: {long_date(target)}")
+    return target
 
 
 @cache
@@ -56,3 +81,7 @@ def roll_forward(day: date) -> tuple[date, list[str]]:
 
 def long_date(day: date) -> str:
     return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day} {day.strftime('%b %Y')}"

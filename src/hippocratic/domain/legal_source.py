@@ -1,11 +1,9 @@
-"""The legal sources behind retention rules and clocks, and whether each was read in its primary
-form (shared/reference/law-verification.md). A rule can then say how far to trust its number."""
+"""The legal sources behind every clock and retention period, and whether each was read in its
+primary form (shared/reference/law-verification.md), so a result can say how far to trust it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from hippocratic.policy.retention import Period, RetentionTrigger
 
 
 @dataclass(frozen=True)
@@ -17,20 +15,68 @@ class LegalSource:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Minimum:
-    """The shortest period a source allows for a record type, and the event that starts it."""
-
-    source: str
-    triggers: frozenset[RetentionTrigger]
-    duration: Period | None = None
-    birthday: int | None = None
-    birthday_if_17_at_end: int | None = None
-
-
 SOURCES: dict[str, LegalSource] = {
     source.key: source
     for source in (
+        # Rights requests
+        LegalSource(
+            "ico_time_limits",
+            "ICO guidance, right of access, time limits: from the day of receipt (working day or "
+            "not) to the corresponding calendar date in the next month; the last day of that month "
+            "if it has none; the next working day if that is a weekend or public holiday; an "
+            "extension runs three months from the original start date",
+            True,
+            "read on ico.org.uk (right-of-access page and SME checklist)",
+        ),
+        LegalSource(
+            "uk_gdpr_art_12a",
+            "UK GDPR Art. 12(3) and Art. 12A (Data (Use and Access) Act 2025 s.76, in force 5 "
+            "February 2026, SI 2026/82 reg. 2(h)): one month from the latest of receipt of the "
+            "request, of requested identity information and of a fee; two further months by "
+            "notice within the first month; a clarification period does not count",
+            False,
+            "Art. 12(3) and the commencement read in primary text; the Art. 12A wording only in "
+            "its law-enforcement twin, DPA 2018 s.54(3C)-(3D), and in law-firm notes",
+        ),
+        LegalSource(
+            "england_wales_bank_holidays",
+            "Banking and Financial Dealings Act 1971 Sch. 1 and royal proclamations: England and "
+            "Wales bank holidays, including substitute days, as the `holidays` package lists them "
+            "(country GB, subdivision ENG)",
+            False,
+            "taken from the package; the tests cross-check it with gov.uk's list for 2026-2027 "
+            "and with dates derived from the same rules for 2028 to May 2029",
+        ),
+        # Breaches
+        LegalSource(
+            "uk_gdpr_art_33",
+            "UK GDPR Art. 33(1): report to the Commissioner without undue delay and, where "
+            "feasible, not later than 72 hours after becoming aware; a later report gives reasons "
+            "for the delay",
+            True,
+            "72 hours read on ico.org.uk; the 'reasons for the delay' wording in the EU text",
+        ),
+        # Telling people about data from someone else
+        LegalSource(
+            "uk_gdpr_art_14_3",
+            "UK GDPR Art. 14(3)(a)-(c): within a reasonable period and at the latest within one "
+            "month of obtaining the data; at the latest at the first communication with the "
+            "person; at the latest when the data are first disclosed to another recipient",
+            False,
+            "not re-read for this project",
+        ),
+        # Complaints
+        LegalSource(
+            "dpa_2018_s164a",
+            "DPA 2018 s.164A(2) (Data (Use and Access) Act 2025 s.103): acknowledge receipt of the "
+            "complaint within the period of 30 days beginning when it is received; in force 19 "
+            "June 2026 (SI 2026/82 reg. 3)",
+            False,
+            "the 30 days read in s.103 on legislation.gov.uk; the commencement on 19 June 2026, "
+            "which decides whether the duty is statutory, only partly verified (reg. 3 naming "
+            "s.103 is confirmed by secondary sources only)",
+        ),
+        # Retention
         LegalSource(
             "nhs_rm_code_adult_health_record",
             "NHS Records Management Code of Practice 2023, Appendix II: adult health records, "
@@ -53,6 +99,14 @@ SOURCES: dict[str, LegalSource] = {
             "MDU and Independent Practitioner Today describing the 2021 Code",
         ),
         LegalSource(
+            "nhs_rm_code_deceased",
+            "NHS Records Management Code of Practice 2023, Appendix II: retention begins when the "
+            "record ceases to be operational, including when the patient has died (8 years after "
+            "death for an adult record)",
+            False,
+            "the general rule read in a mirror of Appendix II; the 8-year figure is secondary",
+        ),
+        LegalSource(
             "nhs_rm_code_complaints",
             "NHS Records Management Code of Practice 2023, Appendix II: complaints case files, "
             "10 years from closure",
@@ -62,9 +116,16 @@ SOURCES: dict[str, LegalSource] = {
         LegalSource(
             "nhs_rm_code_reuse",
             "NHS Records Management Code of Practice 2023, Appendix II: a record that comes back "
-            "into use restarts its retention period",
+            "into use restarts its retention period from the end of the second period of use",
             True,
             "read in a faithful mirror of Appendix II",
+        ),
+        LegalSource(
+            "finance_act_1998_sch18_para21",
+            "Finance Act 1998 Sch. 18 para 21: company records kept until the sixth anniversary "
+            "of the end of the period for which a company tax return may be required",
+            True,
+            "read on legislation.gov.uk",
         ),
         LegalSource(
             "hmrc_company_records",
@@ -80,39 +141,17 @@ SOURCES: dict[str, LegalSource] = {
             "not re-read for this project",
         ),
         LegalSource(
+            "uk_gdpr_art_21_3",
+            "UK GDPR Art. 21(3): once a person objects to direct marketing, their data is no "
+            "longer processed for it; PECR reg. 22 for electronic marketing",
+            False,
+            "not re-read for this project",
+        ),
+        LegalSource(
             "organisation_decision",
             "The organisation's own decision, stated in its privacy notice",
             True,
             "the notice itself is the source",
         ),
     )
-}
-
-MINIMUMS: dict[str, Minimum] = {
-    "adult_health_record": Minimum(
-        "nhs_rm_code_adult_health_record",
-        frozenset({RetentionTrigger.LAST_SEEN, RetentionTrigger.END_OF_TREATMENT}),
-        Period(years=8),
-    ),
-    "child_health_record": Minimum(
-        "nhs_rm_code_child_health_record",
-        frozenset({RetentionTrigger.BIRTHDAY}),
-        birthday=25,
-        birthday_if_17_at_end=26,
-    ),
-    "maternity_record": Minimum(
-        "nhs_rm_code_maternity_record",
-        frozenset({RetentionTrigger.END_OF_TREATMENT, RetentionTrigger.LAST_SEEN}),
-        Period(years=25),
-    ),
-    "complaint_record": Minimum(
-        "nhs_rm_code_complaints",
-        frozenset({RetentionTrigger.LAST_INTERACTION}),
-        Period(years=10),
-    ),
-    "financial_record": Minimum(
-        "hmrc_company_records",
-        frozenset({RetentionTrigger.FINANCIAL_YEAR_END}),
-        Period(years=6),
-    ),
 }

@@ -19,6 +19,11 @@ def parse_date(text: str, name: str) -> date:
         ) from None
 
 
+def parse_optional_date(text: str | None, name: str) -> date | None:
+    """``parse_date`` for an option that may be left out."""
+    return parse_date(text, name) if text is not None else None
+
+
 def parse_datetime(text: str, name: str) -> datetime:
     try:
         return datetime.fromisoformat(text)

@@ -10,9 +10,9 @@ import typer
 from hippocratic.domain.calendar import long_date
 from hippocratic.domain.retention_schedule import RecordFacts, disposal
 from hippocratic.errors import InputError
-from hippocratic.faces.cli.arguments import parse_date
-from hippocratic.faces.cli.output import console, emit
-from hippocratic.policy.loader import load_policy
+from hippocratic.faces.cli.arguments import parse_date, parse_optional_date
+from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.policy.validator import load_sound_policy
 
 app = typer.Typer(help="Retention: disposal dates under the policy's rules.", no_args_is_help=True)
 
@@ -22,18 +22,36 @@ def end(
     policy_file: Annotated[Path, typer.Argument(metavar="POLICY", help="The policy YAML file.")],
     record_type: Annotated[str, typer.Argument(help="A retention rule key or record type.")],
     born: Annotated[str | None, typer.Option(help="Date of birth.")] = None,
-    last_seen: Annotated[str | None, typer.Option(help="Last appointment or end of care.")] = None,
+    last_seen: Annotated[str | None, typer.Option(help="Last attended appointment.")] = None,
+    end_of_treatment: Annotated[
+        str | None,
+        typer.Option(help="End of treatment; if --last-seen is later, care ended then."),
+    ] = None,
     died: Annotated[str | None, typer.Option(help="Date of death.")] = None,
-    collected: Annotated[str | None, typer.Option(help="Date the data was collected.")] = None,
+    collected: Annotated[
+        str | None, typer.Option(help="Date the data was collected or the record made.")
+    ] = None,
+    last_interaction: Annotated[
+        str | None, typer.Option(help="Last contact, or closure of a complaint.")
+    ] = None,
     opted_out: Annotated[str | None, typer.Option(help="Date of opt-out.")] = None,
+    financial_year_end: Annotated[
+        str | None,
+        typer.Option(
+            help="End of the company's financial year the record belongs to; without it the "
+            "latest possible (--collected + 12 months) is assumed and the result is not verified."
+        ),
+    ] = None,
     reused: Annotated[
-        list[str] | None, typer.Option(help="A date the record came back into use (repeatable).")
+        list[str] | None,
+        typer.Option(help="Last day of a later period of use of the record (repeatable)."),
     ] = None,
     hold: Annotated[bool, typer.Option("--hold", help="A legal hold is in place.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")] = False,
 ) -> None:
     """Print the earliest disposal date, the action at expiry, the rule and its source."""
-    policy = load_policy(policy_file)
+    wants_json(as_json)
+    policy = load_sound_policy(policy_file)
     rule = policy.retention_by_key.get(record_type) or next(
         (r for r in policy.retention if r.record_type == record_type), None
     )
@@ -46,13 +64,15 @@ def end(
             field="record_type",
             hint=f"one of: {', '.join(known)}",
         )
-
     facts = RecordFacts(
-        born=parse_date(born, "born") if born else None,
-        last_seen=parse_date(last_seen, "last-seen") if last_seen else None,
-        died=parse_date(died, "died") if died else None,
-        collected=parse_date(collected, "collected") if collected else None,
-        opted_out=parse_date(opted_out, "opted-out") if opted_out else None,
+        born=parse_optional_date(born, "born"),
+        last_seen=parse_optional_date(last_seen, "last-seen"),
+        end_of_treatment=parse_optional_date(end_of_treatment, "end-of-treatment"),
+        died=parse_optional_date(died, "died"),
+        collected=parse_optional_date(collected, "collected"),
+        last_interaction=parse_optional_date(last_interaction, "last-interaction"),
+        opted_out=parse_optional_date(opted_out, "opted-out"),
+        financial_year_end=parse_optional_date(financial_year_end, "financial-year-end"),
         reused=[parse_date(value, "reused") for value in reused or []],
         held=hold,
     )
@@ -63,20 +83,15 @@ def end(
         console.print(f"[bold]{rule.title}: {when}, then {result.action}[/]")
         for step in result.steps:
             console.print(f"  → {step}", markup=False)
-        verified = "verified" if result.source_verified else "not verified in a primary text"
-        console.print(f"  rule {result.rule}: {result.citation} ({verified})", markup=False)
+        if result.assumptions:
+            verified = "not verified: a date was assumed"
+        elif result.source_verified:
+            verified = "verified"
+        else:
+            verified = "not verified in a primary text"
+        console.print(f"  rule {result.rule}: {result.citation}", markup=False)
+        source = result.legal_source
+        if source is not None:
+            console.print(f"  source: {source.citation} ({verified})", markup=False, style="dim")
 
-    emit(
-        {
-            "state": result.state,
-            "disposal_date": result.disposal_date,
-            "action": result.action,
-            "rule": result.rule,
-            "citation": result.citation,
-            "source": result.source,
-            "source_verified": result.source_verified,
-            "steps": result.steps,
-        },
-        as_json=as_json,
-        render=show,
-    )
+    emit(result, as_json=as_json, render=show)
