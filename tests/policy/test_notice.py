@@ -104,6 +104,14 @@ def test_every_recipient_is_stated(
             assert f"| {recipient.name} |" in text
 
 
+def test_a_recipient_of_aggregates_alone_says_so_where_categories_would_be(
+    harmonic_md: str,
+) -> None:
+    row = next(line for line in harmonic_md.splitlines() if line.startswith("| Google Ads"))
+    assert row.endswith("| None: aggregate counts only |")
+    assert "Aggregated or anonymised data only." in row
+
+
 @pytest.mark.promise("S0-56")
 def test_recipients_we_tell_you_about_first_are_marked(harmonic_md: str) -> None:
     row = next(
@@ -163,7 +171,6 @@ def test_breach_notification_follows_each_policy(harmonic_md: str, harmony_md: s
     assert "likely to result in a high risk to you" in harmony_md
 
 
-@pytest.mark.promise("S0-84", "S1-24")
 def test_security_measures_say_tls_not_ssl(harmonic_md: str, harmony_md: str) -> None:
     assert "TLS 1.2 or later" in harmonic_md
     assert "Secure Sockets Layer" not in harmonic_md

@@ -209,7 +209,6 @@ def test_access_by_sensitivity_role_and_necessity(harmony: Policy) -> None:
     assert "incident_response" in roles
 
 
-@pytest.mark.promise("S1-24")
 def test_encryption_in_transit_and_at_rest(harmony: Policy) -> None:
     measures = {m.key: m.description for m in harmony.security}
     assert "TLS 1.2 or later" in measures["encryption"]  # D-06

@@ -75,6 +75,11 @@ class DataCategory(PolicyModel):
     fields: list[Field] = PydanticField(min_length=1)
 
     @property
+    def taxonomy_keys(self) -> list[str]:
+        """The category's fideslang key and each field's own, where a field has one."""
+        return [self.data_category, *(f.data_category for f in self.fields if f.data_category)]
+
+    @property
     def encrypted(self) -> bool:
         """Identity and special-category data are ciphertext at rest (invariant 2)."""
         return self.special_category or self.sensitivity in (

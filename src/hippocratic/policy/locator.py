@@ -8,6 +8,8 @@ from typing import Any
 from hippocratic.policy.problem import Problem
 
 Loc = tuple[str | int, ...]
+FILE = "(file)"
+"""The key path of a problem with the whole file: unreadable, malformed, not a mapping."""
 
 
 @dataclass
@@ -25,7 +27,8 @@ class Locator:
         return 1
 
     def path(self, loc: Loc) -> str:
-        """``purposes[marketing].consent``: list items are named by their key if they have one."""
+        """``purposes[marketing].consent``: list items are named by their key, name or cookie
+        category if they have one, by their position otherwise."""
         text = ""
         node = self.data
         for part in loc:
@@ -33,17 +36,23 @@ class Locator:
                 name = str(part)
                 if isinstance(node, list) and 0 <= part < len(node):
                     node = node[part]
-                    if isinstance(node, dict) and isinstance(node.get("key"), str):
-                        name = node["key"]
-                    elif isinstance(node, dict) and isinstance(node.get("name"), str):
-                        name = node["name"]
+                    name = _item_name(node, name)
                 else:
                     node = None
                 text += f"[{name}]"
             else:
                 text += f".{part}" if text else part
                 node = node.get(part) if isinstance(node, dict) else None
-        return text or "(top level)"
+        return text or FILE
 
     def problem(self, loc: Loc, rule: str, message: str, fix: str) -> Problem:
         return Problem(self.file, self.line(loc), self.path(loc), rule, message, fix)
+
+
+def _item_name(item: Any, default: str) -> str:
+    if isinstance(item, dict):
+        for member in ("key", "name", "category"):
+            value = item.get(member)
+            if isinstance(value, str) and value:
+                return value
+    return default

@@ -17,3 +17,6 @@ Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=
 """A reference key used across the policy: lower-case snake_case."""
 
 Text = Annotated[str, StringConstraints(min_length=1)]
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+"""An ISO 3166-1 alpha-2 country code in capitals: ``GB``, ``US``."""

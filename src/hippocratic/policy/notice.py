@@ -17,8 +17,7 @@ from hippocratic.policy import wording
 from hippocratic.policy.category import DataCategory, Field
 from hippocratic.policy.document import Policy
 from hippocratic.policy.purpose import Purpose
-from hippocratic.policy.recipient import Recipient, TransferSafeguard
-from hippocratic.policy.validator import UK_AND_EEA
+from hippocratic.policy.recipient import UK_AND_EEA, Recipient, TransferSafeguard
 
 Format = Literal["md", "html"]
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import EmailStr, Field, HttpUrl
 
-from hippocratic.policy.model import Key, PolicyModel, Text
+from hippocratic.policy.model import CountryCode, Key, PolicyModel, Text
 
 
 class PostalAddress(PolicyModel):
@@ -71,7 +71,7 @@ class Organisation(PolicyModel):
     supervisory_authority: SupervisoryAuthority = SupervisoryAuthority()
     standards: list[Text] = Field(default_factory=list)
     """Standards the organisation claims, e.g. ISO/IEC 27001:2022 (S1-03)."""
-    permitted_countries: list[str] = Field(default_factory=lambda: ["GB"])
+    permitted_countries: list[CountryCode] = Field(default_factory=lambda: ["GB"])
     """Where personal data may go without an Art. 46 safeguard: the UK and adequate countries."""
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -17,6 +17,10 @@ class Problem:
     """What is wrong."""
     fix: str
     """How to fix it."""
+
+    def to_dict(self) -> dict[str, str | int]:
+        """The problem as the JSON envelope's ``error.details`` carries it."""
+        return asdict(self)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}  {self.path}  [{self.rule}] {self.message} -> {self.fix}"

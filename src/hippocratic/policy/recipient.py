@@ -9,6 +9,13 @@ from pydantic import Field
 
 from hippocratic.policy.model import Key, PolicyModel, Text
 
+UK_AND_EEA = frozenset(
+    {"GB", "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"}
+    | {"IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+    | {"IS", "LI", "NO"}
+)
+"""The UK and the EEA (EU 27 plus Iceland, Liechtenstein, Norway): no restricted transfer."""
+
 
 class RecipientClass(StrEnum):
     PROCESSOR = "processor"

@@ -3,6 +3,8 @@
 A rule names the record type it governs, the event that starts its clock, how long the record
 is kept, what happens at expiry, and why (rationale plus a citation of its source). Periods are
 minimums: a policy may lengthen a Code period with a stated justification, never shorten it.
+Where the organisation has promised its patients a maximum (``promised_max``), the period may
+not be longer than that promise.
 """
 
 from __future__ import annotations
@@ -50,6 +52,14 @@ class Period(PolicyModel):
         return self.years == 0 and self.months == 0 and self.days == 0
 
 
+class RetentionPromise(PolicyModel):
+    """The longest an organisation has promised its patients to keep a kind of data."""
+
+    period: Period
+    promise: Text
+    """Where the promise is made, in the words the patient read (notice, version, sentence)."""
+
+
 class RetentionRule(PolicyModel):
     key: Key
     title: Text
@@ -74,5 +84,7 @@ class RetentionRule(PolicyModel):
     """The key of a known legal source, so the engine can say whether it is verified."""
     extension_justification: str | None = None
     """Why the period is longer than its source's minimum, where it is."""
+    promised_max: RetentionPromise | None = None
+    """This organisation's own promised maximum: ``duration`` may not be longer."""
     notice_text: str | None = None
     """How the privacy notice words this rule for patients; generated when absent."""

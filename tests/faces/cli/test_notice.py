@@ -152,6 +152,23 @@ def test_an_unsound_policy_is_refused_without_a_traceback(
     assert "hippocratic policy check" in result.stderr
 
 
+def test_an_unsound_policy_gives_the_same_structured_details_as_policy_check(
+    tmp_path: Path,
+) -> None:
+    bad = _variant(
+        tmp_path,
+        "bad.yaml",
+        ("recipients: [sms_gateway, accountant]", "recipients: [sms_gateway, nobody]"),
+    )
+    rendered = runner.invoke(app, ["notice", "render", bad, "--json"])
+    checked = runner.invoke(app, ["policy", "check", bad, "--json"])
+    assert rendered.exit_code == checked.exit_code == 2
+    details = json.loads(rendered.stdout)["error"]["details"]
+    assert details == json.loads(checked.stdout)["error"]["details"]
+    assert [(d["rule"], d["file"]) for d in details] == [("ref.unknown", bad)]
+    assert "nobody" in details[0]["message"]
+
+
 def test_render_json_is_the_structured_notice() -> None:
     body = json.loads(runner.invoke(app, ["notice", "render", str(CLINIC), "--json"]).stdout)
     assert body["ok"] is True

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from hippocratic.errors import PolicyInvalid
-from hippocratic.faces.cli.output import console, emit, error_console, wants_json
+from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.policy.problem import Problem
 from hippocratic.policy.validator import CheckReport, check_policy
 
 app = typer.Typer(help="Check an organisation's policy file.", no_args_is_help=True)
@@ -20,23 +19,28 @@ app = typer.Typer(help="Check an organisation's policy file.", no_args_is_help=T
 @app.command("check")
 def check(
     files: Annotated[list[Path], typer.Argument(help="Policy YAML files to check.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the JSON envelope; problems are in error.details, one per item."
+        ),
+    ] = False,
 ) -> None:
-    """Check policy files: exit 0 if every file is sound, otherwise list every problem as
-    file:line, key path, what is wrong and how to fix it, and exit 2.
+    """Check policy files: exit 0 if every file is sound; otherwise list every problem as
+    `file:line  key.path  [rule] what is wrong -> how to fix it` and exit 2.
 
-    The rules are documented in docs/policy.md.
+    Every rule is explained in docs/policy.md.
     """
     wants_json(as_json)
     reports = [check_policy(path) for path in files]
     problems = [problem for report in reports for problem in report.problems]
     if problems:
+        failed = sum(not report.ok for report in reports)
+        summary = f"{_count(len(problems), 'problem')} in {_count(failed, 'file')}"
         if as_json:
-            raise PolicyInvalid(
-                f"{len(problems)} problem(s) in {sum(not r.ok for r in reports)} file(s)",
-                details=[dataclasses.asdict(problem) for problem in problems],
-            )
+            raise PolicyInvalid(summary, details=[problem.to_dict() for problem in problems])
         _show(reports)
+        console.print(f"[bold red]{summary}[/]; see docs/policy.md for each rule")
         raise typer.Exit(PolicyInvalid.exit_code)
     emit(
         [{"file": report.file, "ok": True} for report in reports],
@@ -49,16 +53,17 @@ def _show(reports: list[CheckReport]) -> None:
     for report in reports:
         if report.ok:
             console.print(f"[green]ok[/]  {escape(report.file)}")
-            continue
-        table = Table(title=escape(f"{report.file}: {len(report.problems)} problem(s)"))
-        for column in ("where", "key path", "rule", "what is wrong", "how to fix it"):
-            table.add_column(column, overflow="fold")
         for problem in report.problems:
-            table.add_row(
-                escape(f"{problem.file}:{problem.line}"),
-                escape(problem.path),
-                escape(problem.rule),
-                escape(problem.message),
-                escape(problem.fix),
-            )
-        error_console.print(table)
+            console.print(_line(problem))
+
+
+def _line(problem: Problem) -> str:
+    return (
+        f"[bold]{escape(problem.file)}:{problem.line}[/]  [cyan]{escape(problem.path)}[/]  "
+        f"[dim]\\[{escape(problem.rule)}][/] {escape(problem.message)} "
+        f"[green]-> {escape(problem.fix)}[/]"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from hippocratic.policy.checks import Finding, category_keys
 from hippocratic.policy.document import Policy
 from hippocratic.policy.locator import Loc
 from hippocratic.policy.taxonomy import data_categories, data_uses, suggestion
-
-Finding = tuple[Loc, str, str, str]
-"""(location, rule id, what is wrong, how to fix it)."""
 
 
 def check_references(policy: Policy) -> Iterator[Finding]:
@@ -93,23 +91,29 @@ _LIST_KEYS = {"categories", "recipients", "purposes", "masked_fields", "fields"}
 
 
 def _duplicates(policy: Policy) -> Iterator[Finding]:
-    sections: list[tuple[str, list[str]]] = [
-        ("categories", [c.key for c in policy.categories]),
-        ("purposes", [p.key for p in policy.purposes]),
-        ("roles", [r.key for r in policy.roles]),
-        ("recipients", [r.key for r in policy.recipients]),
-        ("retention", [r.key for r in policy.retention]),
-        ("forms", [f.key for f in policy.forms]),
+    sections: list[tuple[Loc, str, list[str]]] = [
+        (("categories",), "key", [c.key for c in policy.categories]),
+        (("purposes",), "key", [p.key for p in policy.purposes]),
+        (("roles",), "key", [r.key for r in policy.roles]),
+        (("recipients",), "key", [r.key for r in policy.recipients]),
+        (("retention",), "key", [r.key for r in policy.retention]),
+        (("forms",), "key", [f.key for f in policy.forms]),
+        (("security",), "key", [m.key for m in policy.security]),
     ]
-    for section, keys in sections:
+    if policy.cookies is not None:
+        sections.append((("cookies", "vendors"), "key", [v.key for v in policy.cookies.vendors]))
+        sections.append(
+            (("cookies", "categories"), "category", [d.category for d in policy.cookies.categories])
+        )
+    for where, member, keys in sections:
         seen: set[str] = set()
         for index, key in enumerate(keys):
             if key in seen:
                 yield (
-                    (section, index, "key"),
+                    (*where, index, member),
                     "ref.duplicate",
                     f"`{key}` is defined twice",
-                    "give each entry its own key",
+                    "merge the two entries, or give each its own key",
                 )
             seen.add(key)
     seen_fields: set[str] = set()
@@ -127,20 +131,14 @@ def _duplicates(policy: Policy) -> Iterator[Finding]:
 
 def _taxonomy(policy: Policy) -> Iterator[Finding]:
     known_categories = data_categories()
-    for c, category in enumerate(policy.categories):
-        keys = [(("categories", c, "data_category"), category.data_category)] + [
-            (("categories", c, "fields", f, "data_category"), field.data_category)
-            for f, field in enumerate(category.fields)
-            if field.data_category is not None
-        ]
-        for loc, key in keys:
-            if key not in known_categories:
-                yield (
-                    loc,
-                    "taxonomy.unknown_category",
-                    f"`{key}` is not a known data category",
-                    suggestion(key, known_categories),
-                )
+    for _, loc, key in category_keys(policy):
+        if key not in known_categories:
+            yield (
+                loc,
+                "taxonomy.unknown_category",
+                f"`{key}` is not a known data category",
+                suggestion(key, known_categories),
+            )
     known_uses = data_uses()
     for p, purpose in enumerate(policy.purposes):
         if purpose.data_use not in known_uses:
