@@ -1,39 +1,70 @@
-"""Keys, kept apart from the data they protect.
+"""The key store: keys kept apart from the data they protect.
 
     master key (file with 0600 permissions, or HIPPOCRATIC_MASTER_KEY; a KMS can stand in)
-      └── organisation key (versioned; wrapped by the master key)
-            ├── subject data key, one per patient (wrapped by the organisation key)
-            └── blind-index key and audit signing key (wrapped by the master key)
+      ├── organisation key, versioned (``organisation_key``; wrapped by the master key)
+      │     └── subject data key, one per patient (``subject_key``; wrapped by the org key)
+      └── blind-index key and audit signing key per organisation (``service_key``)
 
-The key store is its own database (by default a file beside the SQLite store), so a backup of the
-data never contains the keys. Shredding a subject deletes its data key here and leaves a
-tombstone: every copy of that subject's ciphertext, in the live store or any backup of it, is
-then unreadable for good. A key-store backup must be kept no longer than the shortest erasure
-deadline, or pruned of shredded keys on restore (``KeyStore.tombstones`` lists them).
+What "backups included" means here, honestly:
+
+* The key store is its own database (by default ``keys.db`` in the key directory, beside the
+  data store, never inside it; any SQLAlchemy URL can be used, e.g. a separate PostgreSQL
+  database or schema). Its tables have their own metadata (``KeyBase``), so neither Alembic nor a
+  dump of the data database ever contains a key. A backup of the DATA is only ciphertext.
+* Shredding a subject deletes its data key with one keyed delete and records a tombstone. Every
+  copy of that subject's ciphertext, live or in any data backup restored later, is then
+  unreadable for good: decrypting it raises ``Erased``. On SQLite the delete runs with
+  ``secure_delete`` on and the WAL is checkpointed, so the key's bytes are overwritten in the
+  file rather than left on a free page.
+* A backup of the KEY STORE taken before the shred still holds the key. Such a backup dies at the
+  next rotation: ``hippocratic keys rotate`` replaces the master key (the old one is overwritten),
+  puts every live subject key under a new organisation key version and deletes the old versions,
+  so nothing that can still be unwrapped opens a key in an older key-store backup. Rotate at
+  least monthly (inside the one-month erasure deadline, Art. 12(3)), back up ``keys.db`` and the
+  master key right after each rotation, and keep no key-store backup past the next one. On
+  PostgreSQL a deleted row also survives in dead tuples until VACUUM and in WAL archives; the
+  same rotation rule is what makes those copies useless.
+* If a key-store backup must be restored, ``Vault.reapply_shreds`` deletes every key whose
+  subject the live store's tombstones name.
 """
 
 from __future__ import annotations
 
-import base64
 import os
-import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import DateTime, Integer, LargeBinary, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, Engine, Integer, LargeBinary, MetaData, String, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from hippocratic.errors import ConfigurationError
+from hippocratic.storage.database import NAMING_CONVENTION, make_engine
+from hippocratic.storage.master_key import MASTER_KEY_ENV, LocalMasterKey, MasterKey
 
-MASTER_KEY_ENV = "HIPPOCRATIC_MASTER_KEY"
-NONCE = 12
+__all__ = [
+    "KEYSTORE_URL_ENV",
+    "MASTER_KEY_ENV",
+    "KeyBase",
+    "LocalMasterKey",
+    "MasterKey",
+    "OrganisationKeyRow",
+    "ServiceKeyRow",
+    "ShreddedSubjectRow",
+    "SubjectKeyRow",
+    "hold_organisation_key",
+    "keystore_url",
+    "open_key_engine",
+]
+
+KEYSTORE_URL_ENV = "HIPPOCRATIC_KEYSTORE_URL"
 
 
 class KeyBase(DeclarativeBase):
-    metadata = MetaData()
+    """Key-store tables: separate metadata from ``database.Base``, so keys never share the data
+    store's migrations or backups. Citus-ready like the data: ``organisation_id`` leads every
+    primary key."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class OrganisationKeyRow(KeyBase):
@@ -47,19 +78,23 @@ class OrganisationKeyRow(KeyBase):
 
 
 class SubjectKeyRow(KeyBase):
+    """One data key per subject, wrapped by organisation key ``organisation_key_version``."""
+
     __tablename__ = "subject_key"
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     organisation_key_version: Mapped[int] = mapped_column(Integer)
 
 
 class ShreddedSubjectRow(KeyBase):
+    """A tombstone: this subject's key was destroyed and may never be minted again."""
+
     __tablename__ = "shredded_subject"
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     shredded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -74,76 +109,33 @@ class ServiceKeyRow(KeyBase):
     master_key_id: Mapped[str] = mapped_column(String(64))
 
 
-class MasterKey(Protocol):
-    """What the vault needs from a master key; a KMS client can implement it."""
+def hold_organisation_key(session: Session, organisation: str, version: int) -> int | None:
+    """Lock organisation key ``version`` against deletion until the transaction ends (FOR SHARE
+    on PostgreSQL; SQLite serialises writers); None if a rotation has already deleted it."""
+    return session.scalar(
+        select(OrganisationKeyRow.version)
+        .where(
+            OrganisationKeyRow.organisation_id == organisation,
+            OrganisationKeyRow.version == version,
+        )
+        .with_for_update(read=True)
+    )
 
-    key_id: str
 
-    def wrap(self, key: bytes, context: bytes) -> bytes: ...
+def keystore_url(directory: Path, explicit: str | None = None) -> str:
+    """``explicit`` wins, then ``HIPPOCRATIC_KEYSTORE_URL``, then ``keys.db`` in ``directory``."""
+    return explicit or os.environ.get(KEYSTORE_URL_ENV) or f"sqlite:///{directory / 'keys.db'}"
 
-    def unwrap(self, wrapped: bytes, context: bytes) -> bytes: ...
+
+def open_key_engine(url: str) -> Engine:
+    """An engine for the key store; on SQLite, deleted keys are overwritten (secure_delete)."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _secure_delete)
+    return engine
 
 
-class LocalMasterKey:
-    """An AES-256 key held by this process (from a file or the environment)."""
-
-    def __init__(self, secret: bytes) -> None:
-        if len(secret) != 32:
-            raise ConfigurationError("a master key must be 32 bytes (base64 in its file)")
-        self._aead = AESGCM(secret)
-        self.key_id = base64.urlsafe_b64encode(
-            AESGCM(secret).encrypt(b"\0" * NONCE, b"key-id", None)[:9]
-        ).decode()
-
-    def wrap(self, key: bytes, context: bytes) -> bytes:
-        nonce = os.urandom(NONCE)
-        return nonce + self._aead.encrypt(nonce, key, context)
-
-    def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
-        try:
-            return self._aead.decrypt(wrapped[:NONCE], wrapped[NONCE:], context)
-        except InvalidTag:
-            raise ConfigurationError(
-                "this master key does not unwrap the store's keys",
-                hint="use the key file created by `hippocratic init`, or rotate keys",
-            ) from None
-
-    @classmethod
-    def generate(cls) -> LocalMasterKey:
-        return cls(secrets.token_bytes(32))
-
-    @classmethod
-    def create_file(cls, path: Path) -> LocalMasterKey:
-        """Write a new key to ``path`` readable by its owner only (0600); refuse to overwrite."""
-        secret = secrets.token_bytes(32)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise ConfigurationError(
-                f"{path} already exists; refusing to overwrite a key"
-            ) from None
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(base64.b64encode(secret) + b"\n")
-        return cls(secret)
-
-    @classmethod
-    def from_file(cls, path: Path) -> LocalMasterKey:
-        try:
-            return cls(base64.b64decode(path.read_bytes().strip(), validate=True))
-        except FileNotFoundError:
-            raise ConfigurationError(
-                f"no master key at {path}", hint="run `hippocratic init`, or set " + MASTER_KEY_ENV
-            ) from None
-        except ValueError:
-            raise ConfigurationError(f"{path} does not hold a base64 master key") from None
-
-    @classmethod
-    def from_environment(cls) -> LocalMasterKey | None:
-        value = os.environ.get(MASTER_KEY_ENV)
-        if not value:
-            return None
-        try:
-            return cls(base64.b64decode(value, validate=True))
-        except ValueError:
-            raise ConfigurationError(f"{MASTER_KEY_ENV} is not a base64 key") from None
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()

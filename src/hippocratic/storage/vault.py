@@ -1,33 +1,60 @@
 """Envelope encryption with a key per patient (AES-256-GCM), blind indexes and crypto-shredding.
 
-A ciphertext is ``version(1) | nonce(12) | AES-GCM(subject key, plaintext, aad)`` where the
-associated data binds it to organisation, subject and field: moved to another row or field it
-fails to decrypt (``TamperedData``), never decrypts to someone else's value. After a subject's
-key is shredded, decrypting any copy of its data raises ``Erased``.
+API (the key store's engine is separate from the data's; see ``storage.keystore``)::
 
-Blind indexes are HMAC-SHA-256 under a per-organisation key over a normalised value (NHS number
-digits, lower-cased email, E.164 phone), so exact-match search needs no decryption.
+    vault = Vault(key_engine, master_key, clock.now)     # Vault.create_schema(key_engine) once
+    vault.create_organisation("harmonic")
+    clinic = vault.for_organisation("harmonic")          # OrganisationVault
+    clinic.ensure_subject_key(subject)                   # mint the patient's data key
+    blob = clinic.encrypt_field(subject, "email", "ada@example.org")
+    clinic.decrypt_field(subject, "email", blob)         # -> "ada@example.org"
+    clinic.blind_index("nhs_number", "943 476 5919")     # 32 bytes, same for "9434765919"
+    clinic.shred_subject(subject)                        # one keyed delete
+    clinic.decrypt_field(subject, "email", blob)         # raises hippocratic.errors.Erased
+
+For many fields of one patient, fetch the key once: ``key = vault.subject_cipher(org, subject)``
+then ``vault.encrypt(key, org, subject, field, text)`` / ``vault.decrypt(...)``.
+
+Ciphertexts (``storage.ciphertext``) are bound to organisation, subject and field: moved to
+another row, field or organisation they fail with ``TamperedData``, never someone else's value.
+
+Erasure is an exception, not a sentinel: once a subject's key is shredded, ``subject_cipher`` and
+``decrypt_field`` raise ``Erased`` (code ``vault.erased``, HTTP 410), which services turn into
+their 'erased' field state. ``ensure_subject_key`` raises it too: an erased patient's data cannot
+be written again under a fresh key.
+
+Unwrapped subject keys are cached per process (LRU, ``cache_size`` keys, ``cache_seconds``
+each). A shred drops the key from this process's cache at once, including against a load that
+raced with it; another process drops its copy within ``cache_seconds``.
+
+Rotation: ``rotate_master`` re-wraps organisation and service keys under a new master key;
+``rotate_organisation_key`` puts every subject key under a new organisation key version and
+deletes the old versions, in short batched transactions. Data keys and ciphertext are untouched,
+so every value stays readable throughout and nobody waits longer than one batch.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
-import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import phonenumbers
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hippocratic.errors import ConfigurationError, Erased, TamperedData
+from hippocratic.storage import blind_index as index
+from hippocratic.storage import key_rotation
+from hippocratic.storage.ciphertext import NONCE, SubjectKey, seal, unseal
+from hippocratic.storage.ciphertext import context as _context
+from hippocratic.storage.key_cache import SubjectKeyCache
 from hippocratic.storage.keystore import (
     KeyBase,
     MasterKey,
@@ -35,55 +62,70 @@ from hippocratic.storage.keystore import (
     ServiceKeyRow,
     ShreddedSubjectRow,
     SubjectKeyRow,
+    hold_organisation_key,
 )
 
-FORMAT_VERSION = b"\x01"
-NONCE = 12
+if TYPE_CHECKING:
+    from hippocratic.storage.organisation_vault import OrganisationVault
 
+__all__ = ["SubjectKey", "Vault", "normalise"]
 
-def _context(*parts: str) -> bytes:
-    return "\x1f".join(parts).encode("utf-8")
-
-
-def normalise(field: str, value: str) -> str:
-    """The canonical form of an identifier, so that formatting never defeats a lookup."""
-    text = value.strip()
-    if "nhs" in field:
-        return re.sub(r"\D", "", text)
-    if "email" in field:
-        return text.casefold()
-    if "phone" in field:
-        try:
-            number = phonenumbers.parse(text, "GB")
-        except phonenumbers.NumberParseException:
-            return re.sub(r"\D", "", text)
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return text.casefold()
+normalise = index.normalise
+ATTEMPTS = 3
+_SUBJECT_KEYS = KeyBase.metadata.tables[SubjectKeyRow.__tablename__]
+_SUBJECT_KEY = select(_SUBJECT_KEYS.c.wrapped, _SUBJECT_KEYS.c.organisation_key_version).where(
+    _SUBJECT_KEYS.c.organisation_id == bindparam("organisation"),
+    _SUBJECT_KEYS.c.subject_id == bindparam("subject"),
+)
+_TOMBSTONES = KeyBase.metadata.tables[ShreddedSubjectRow.__tablename__]
+_TOMBSTONE = select(_TOMBSTONES.c.subject_id).where(
+    _TOMBSTONES.c.organisation_id == bindparam("organisation"),
+    _TOMBSTONES.c.subject_id == bindparam("subject"),
+)
 
 
 class Vault:
-    def __init__(self, keys: Engine, master: MasterKey, now: Callable[[], datetime]) -> None:
+    """Every organisation's keys in one key store; see the module docstring for the API."""
+
+    def __init__(
+        self,
+        keys: Engine,
+        master: MasterKey,
+        now: Callable[[], datetime],
+        *,
+        cache_size: int = 10_000,
+        cache_seconds: float = 30.0,
+    ) -> None:
+        self._engine = keys
         self._keys = sessionmaker(keys, expire_on_commit=False)
         self._master = master
         self._now = now
         self._organisation_keys: dict[tuple[str, int], AESGCM] = {}
         self._index_keys: dict[str, bytes] = {}
+        self._subject_keys = SubjectKeyCache(cache_size, cache_seconds)
 
     @staticmethod
     def create_schema(keys: Engine) -> None:
         KeyBase.metadata.create_all(keys)
 
+    @property
+    def master_key_id(self) -> str:
+        return self._master.key_id
+
+    def for_organisation(self, organisation: str) -> OrganisationVault:
+        from hippocratic.storage.organisation_vault import OrganisationVault
+
+        return OrganisationVault(self, organisation)
+
     def create_organisation(self, organisation: str) -> None:
+        signing = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+        )
         with self._keys.begin() as session:
             session.add(self._wrap_organisation_key(organisation, 1, secrets.token_bytes(32)))
             for purpose, secret in (
                 ("blind_index", secrets.token_bytes(32)),
-                (
-                    "audit_signing",
-                    Ed25519PrivateKey.generate().private_bytes(
-                        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
-                    ),
-                ),
+                ("audit_signing", signing),
             ):
                 session.add(
                     ServiceKeyRow(
@@ -105,116 +147,178 @@ class Vault:
             created_at=self._now(),
         )
 
-    def _organisation_key(
-        self, session: Session, organisation: str, version: int | None = None
-    ) -> tuple[int, AESGCM]:
-        if version is None:
-            version = session.scalar(
-                select(func.max(OrganisationKeyRow.version)).where(
-                    OrganisationKeyRow.organisation_id == organisation
-                )
+    def _current_version(self, session: Session, organisation: str) -> int:
+        """The newest organisation key version, held (FOR SHARE on PostgreSQL) until commit,
+        so a concurrent rotation cannot delete it under a key being minted."""
+        for _ in range(ATTEMPTS):
+            newest = (
+                select(OrganisationKeyRow.version)
+                .where(OrganisationKeyRow.organisation_id == organisation)
+                .order_by(OrganisationKeyRow.version.desc())
+                .limit(1)
             )
+            version = session.scalar(newest)
             if version is None:
                 raise ConfigurationError(f"organisation {organisation!r} has no keys")
+            held = hold_organisation_key(session, organisation, version)
+            if held is not None:
+                return held
+        raise ConfigurationError(f"organisation {organisation!r} is rotating keys; try again")
+
+    def _organisation_key(
+        self, reader: Session | Connection, organisation: str, version: int
+    ) -> AESGCM:
         cached = self._organisation_keys.get((organisation, version))
         if cached is not None:
-            return version, cached
-        row = session.get(OrganisationKeyRow, (organisation, version))
-        if row is None:
-            raise ConfigurationError(f"organisation {organisation!r} has no key version {version}")
-        aead = AESGCM(self._master.unwrap(row.wrapped, _context(organisation, str(version))))
+            return cached
+        wrapped = reader.execute(
+            select(OrganisationKeyRow.wrapped).where(
+                OrganisationKeyRow.organisation_id == organisation,
+                OrganisationKeyRow.version == version,
+            )
+        ).scalar()
+        if wrapped is None:
+            raise LookupError(version)
+        aead = AESGCM(self._master.unwrap(bytes(wrapped), _context(organisation, str(version))))
         self._organisation_keys[(organisation, version)] = aead
-        return version, aead
+        return aead
 
     def ensure_subject_key(self, organisation: str, subject: str) -> None:
-        with self._keys.begin() as session:
-            if session.get(SubjectKeyRow, (organisation, subject)) is not None:
-                return
-            if session.get(ShreddedSubjectRow, (organisation, subject)) is not None:
-                raise Erased(f"subject {subject} was erased; their data cannot be written again")
-            version, aead = self._organisation_key(session, organisation)
-            nonce = os.urandom(NONCE)
-            wrapped = nonce + aead.encrypt(
-                nonce, secrets.token_bytes(32), _context(organisation, subject)
-            )
-            session.add(
-                SubjectKeyRow(
-                    organisation_id=organisation,
-                    subject_id=subject,
-                    wrapped=wrapped,
-                    organisation_key_version=version,
-                )
-            )
+        """Mint the subject's data key if it has none; ``Erased`` if it was shredded."""
+        if self._subject_keys.get(organisation, subject) is None:
+            self.ensure_subject_keys(organisation, [subject])
 
-    def subject_cipher(self, organisation: str, subject: str) -> AESGCM:
-        """The subject's data key; raises ``Erased`` once it has been shredded."""
-        with self._keys() as session:
-            row = session.get(SubjectKeyRow, (organisation, subject))
-            if row is None:
-                if session.get(ShreddedSubjectRow, (organisation, subject)) is not None:
-                    raise Erased(f"subject {subject}'s data was erased (crypto-shredded)")
-                raise ConfigurationError(f"subject {subject} has no data key")
-            _, aead = self._organisation_key(session, organisation, row.organisation_key_version)
-            try:
-                return AESGCM(
-                    aead.decrypt(
-                        row.wrapped[:NONCE], row.wrapped[NONCE:], _context(organisation, subject)
-                    )
-                )
-            except InvalidTag:
-                raise TamperedData(
-                    f"the data key of subject {subject} does not belong to them"
-                ) from None
-
-    def encrypt(
-        self, cipher: AESGCM, organisation: str, subject: str, field: str, plaintext: str
-    ) -> bytes:
-        nonce = os.urandom(NONCE)
-        sealed = cipher.encrypt(
-            nonce, plaintext.encode("utf-8"), _context(organisation, subject, field)
-        )
-        return FORMAT_VERSION + nonce + sealed
-
-    def decrypt(
-        self, cipher: AESGCM, organisation: str, subject: str, field: str, blob: bytes
-    ) -> str:
-        if blob[:1] != FORMAT_VERSION:
-            raise TamperedData(f"{field} of subject {subject} is not a vault ciphertext")
+    def ensure_subject_keys(self, organisation: str, subjects: Iterable[str]) -> int:
+        """Mint, in one transaction, a data key for each subject that has none; returns how
+        many were minted. ``Erased``, minting nothing, if any of them was shredded."""
+        wanted = list(dict.fromkeys(subjects))
         try:
-            plain = cipher.decrypt(
-                blob[1 : 1 + NONCE], blob[1 + NONCE :], _context(organisation, subject, field)
-            )
+            return self._mint(organisation, wanted)
+        except IntegrityError:  # another process minted one of them first; mint the rest
+            return self._mint(organisation, wanted)
+
+    def _mint(self, organisation: str, wanted: list[str]) -> int:
+        with self._keys.begin() as session:
+            existing: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row, found in ((SubjectKeyRow, existing), (ShreddedSubjectRow, None)):
+                    hits = set(
+                        session.scalars(
+                            select(row.subject_id).where(
+                                row.organisation_id == organisation, row.subject_id.in_(chunk)
+                            )
+                        )
+                    )
+                    if found is not None:
+                        found |= hits
+                    elif hits:
+                        raise Erased(
+                            f"subject {min(hits)} was erased; their data cannot be written again"
+                        )
+            missing = [subject for subject in wanted if subject not in existing]
+            if not missing:
+                return 0
+            version = self._current_version(session, organisation)
+            aead = self._organisation_key(session, organisation, version)
+            rows = []
+            for subject in missing:
+                nonce = os.urandom(NONCE)
+                sealed = aead.encrypt(
+                    nonce, secrets.token_bytes(32), _context(organisation, subject)
+                )
+                rows.append(
+                    {
+                        "organisation_id": organisation,
+                        "subject_id": subject,
+                        "wrapped": nonce + sealed,
+                        "organisation_key_version": version,
+                    }
+                )
+            session.execute(insert(SubjectKeyRow), rows)
+        return len(missing)
+
+    def subject_cipher(self, organisation: str, subject: str) -> SubjectKey:
+        """The subject's data key (cached); raises ``Erased`` once it has been shredded."""
+        cached = self._subject_keys.get(organisation, subject)
+        if cached is not None:
+            return cached
+        epoch = self._subject_keys.epoch
+        for _ in range(ATTEMPTS):
+            with self._engine.connect() as connection:
+                row = connection.execute(
+                    _SUBJECT_KEY, {"organisation": organisation, "subject": subject}
+                ).first()
+                if row is None:
+                    if connection.execute(
+                        _TOMBSTONE, {"organisation": organisation, "subject": subject}
+                    ).first():
+                        raise Erased(f"subject {subject}'s data was erased (crypto-shredded)")
+                    raise ConfigurationError(f"subject {subject} has no data key")
+                try:
+                    aead = self._organisation_key(connection, organisation, row[1])
+                except LookupError:
+                    continue  # a rotation re-wrapped this key between our two reads
+                key = self._unwrap_subject(aead, organisation, subject, bytes(row[0]))
+            self._subject_keys.put(organisation, subject, key, epoch)
+            return key
+        raise ConfigurationError(
+            f"the data key of subject {subject} is wrapped under an organisation key version "
+            "that no longer exists",
+            hint="old key versions are destroyed at rotation; was an old key-store backup "
+            "restored?",
+        )
+
+    @staticmethod
+    def _unwrap_subject(
+        aead: AESGCM, organisation: str, subject: str, wrapped: bytes
+    ) -> SubjectKey:
+        try:
+            key = aead.decrypt(wrapped[:NONCE], wrapped[NONCE:], _context(organisation, subject))
         except InvalidTag:
             raise TamperedData(
-                f"the ciphertext in {field} of subject {subject} does not belong there",
-                hint="it was moved or altered; restore it from a backup",
+                f"the data key of subject {subject} does not belong to them"
             ) from None
-        return plain.decode("utf-8")
+        return SubjectKey.from_bytes(key)
+
+    def encrypt(
+        self, key: SubjectKey, organisation: str, subject: str, field: str, plaintext: str
+    ) -> bytes:
+        """Seal one field's value (see ``storage.ciphertext`` for the format)."""
+        return seal(key, organisation, subject, field, plaintext)
+
+    def decrypt(
+        self, key: SubjectKey, organisation: str, subject: str, field: str, blob: bytes
+    ) -> str:
+        """Open one field's value; ``TamperedData`` if it does not belong to this place."""
+        return unseal(key, organisation, subject, field, blob)
 
     def blind_index(self, organisation: str, field: str, value: str) -> bytes:
         key = self._index_keys.get(organisation)
         if key is None:
-            with self._keys() as session:
-                row = session.get(ServiceKeyRow, (organisation, "blind_index"))
-                if row is None:
-                    raise ConfigurationError(f"organisation {organisation!r} has no index key")
-                key = self._master.unwrap(row.wrapped, _context(organisation, "blind_index"))
+            key = self._service_secret(organisation, "blind_index")
             self._index_keys[organisation] = key
-        return hmac.new(
-            key, f"{field}\x1f{normalise(field, value)}".encode(), hashlib.sha256
-        ).digest()
+        return index.blind_index(key, field, value)
 
     def signing_key(self, organisation: str) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(
+            self._service_secret(organisation, "audit_signing")
+        )
+
+    def _service_secret(self, organisation: str, purpose: str) -> bytes:
         with self._keys() as session:
-            row = session.get(ServiceKeyRow, (organisation, "audit_signing"))
+            row = session.get(ServiceKeyRow, (organisation, purpose))
             if row is None:
-                raise ConfigurationError(f"organisation {organisation!r} has no signing key")
-            raw = self._master.unwrap(row.wrapped, _context(organisation, "audit_signing"))
-        return Ed25519PrivateKey.from_private_bytes(raw)
+                raise ConfigurationError(f"organisation {organisation!r} has no {purpose} key")
+            return self._master.unwrap(row.wrapped, _context(organisation, purpose))
 
     def shred(self, organisation: str, subject: str) -> None:
-        """Destroy the subject's data key: one keyed delete and a tombstone, whatever the size."""
+        """Destroy the subject's data key: one keyed delete and a tombstone, whatever the size.
+        On SQLite the key's bytes are overwritten (secure_delete) and the WAL checkpointed."""
+        sqlite = self._engine.dialect.name == "sqlite"
         with self._keys.begin() as session:
+            if sqlite:
+                session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
             session.execute(
                 delete(SubjectKeyRow).where(
                     SubjectKeyRow.organisation_id == organisation,
@@ -227,6 +331,23 @@ class Vault:
                         organisation_id=organisation, subject_id=subject, shredded_at=self._now()
                     )
                 )
+        self._subject_keys.invalidate(organisation, subject)
+        if sqlite:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so no old page image keeps the key."""
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
+
+    def is_erased(self, organisation: str, subject: str) -> bool:
+        with self._keys() as session:
+            return session.get(ShreddedSubjectRow, (organisation, subject)) is not None
 
     def tombstones(self, organisation: str) -> list[str]:
         with self._keys() as session:
@@ -238,44 +359,30 @@ class Vault:
                 )
             )
 
+    def reapply_shreds(self, organisation: str, subjects: Iterable[str]) -> int:
+        """After restoring a key-store backup: shred again every subject the live store's
+        tombstones name. Returns how many keys the backup had brought back."""
+        resurrected = 0
+        for subject in subjects:
+            with self._keys() as session:
+                resurrected += session.get(SubjectKeyRow, (organisation, subject)) is not None
+            self.shred(organisation, subject)
+        return resurrected
+
     def rotate_master(self, new_master: MasterKey) -> int:
-        """Re-wrap every organisation and service key under ``new_master``; data keys and
-        ciphertext are untouched, so nothing becomes unreadable. Returns keys re-wrapped."""
-        count = 0
-        with self._keys.begin() as session:
-            for row in session.scalars(select(OrganisationKeyRow)):
-                context = _context(row.organisation_id, str(row.version))
-                row.wrapped = new_master.wrap(self._master.unwrap(row.wrapped, context), context)
-                row.master_key_id = new_master.key_id
-                count += 1
-            for service in session.scalars(select(ServiceKeyRow)):
-                context = _context(service.organisation_id, service.purpose)
-                service.wrapped = new_master.wrap(
-                    self._master.unwrap(service.wrapped, context), context
-                )
-                service.master_key_id = new_master.key_id
-                count += 1
+        """Re-wrap every organisation and service key under ``new_master``; see
+        ``storage.key_rotation``. Returns how many keys were re-wrapped."""
+        count = key_rotation.rotate_master(self._keys, self._master, new_master)
         self._master = new_master
         return count
 
-    def rotate_organisation_key(self, organisation: str) -> int:
-        """A new organisation key version; every subject key is re-wrapped under it in one
-        transaction, and the old version stays for nothing but history."""
-        with self._keys.begin() as session:
-            version, _ = self._organisation_key(session, organisation)
-            fresh = secrets.token_bytes(32)
-            session.add(self._wrap_organisation_key(organisation, version + 1, fresh))
-            new = AESGCM(fresh)
-            count = 0
-            for row in session.scalars(
-                select(SubjectKeyRow).where(SubjectKeyRow.organisation_id == organisation)
-            ):
-                _, old = self._organisation_key(session, organisation, row.organisation_key_version)
-                context = _context(organisation, row.subject_id)
-                key = old.decrypt(row.wrapped[:NONCE], row.wrapped[NONCE:], context)
-                nonce = os.urandom(NONCE)
-                row.wrapped = nonce + new.encrypt(nonce, key, context)
-                row.organisation_key_version = version + 1
-                count += 1
-        self._organisation_keys[(organisation, version + 1)] = new
-        return count
+    def rotate_organisation_key(self, organisation: str, batch: int = 5_000) -> int:
+        """Put every subject key under a new organisation key version and delete the old
+        versions; see ``storage.key_rotation``. Returns how many subject keys were re-wrapped."""
+        done = key_rotation.rotate_organisation_key(
+            self._keys, organisation, self._organisation_key, self._wrap_organisation_key, batch
+        )
+        for version in done.retired:
+            self._organisation_keys.pop((organisation, version), None)
+        self._organisation_keys[(organisation, done.version)] = done.key
+        return done.rewrapped
