@@ -11,11 +11,22 @@ from hypothesis import strategies as st
 from hippocratic.guard.compiled_policy import compile_policy
 from hippocratic.guard.decision import AccessRequest, Action, Mask
 from hippocratic.guard.rules import SubjectFacts, decide
-from hippocratic.policy.loader import load_policy
+from hippocratic.policy.loader import load_policy, load_policy_text
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 HARMONIC = load_policy(POLICIES / "harmonic-medical-sonography.yaml")
 HARMONY = load_policy(POLICIES / "harmony-healthcare.yaml")
+TESTWELL_FILE = Path(__file__).resolve().parent / "fixtures" / "testwell.yaml"
+TESTWELL = load_policy(TESTWELL_FILE)
+SLIPPED = load_policy_text(
+    TESTWELL_FILE.read_text(encoding="utf-8").replace(
+        "categories: [identity, contact]\n  - key: legal_claims",
+        "categories: [identity, contact, purchase]\n  - key: legal_claims",
+    ),
+    "testwell with marketing given health-revealing data",
+)
+"""Testwell as if a policy giving marketing the health-revealing ``purchase`` category had
+slipped past ``policy check`` (which refuses it, as a store does): the guard still holds."""
 
 
 def request(
@@ -28,7 +39,7 @@ def request(
 @settings(max_examples=400, deadline=None)
 @given(data=st.data())
 def test_no_decision_allows_without_a_matching_rule(data: st.DataObject) -> None:
-    policy = data.draw(st.sampled_from([HARMONIC, HARMONY]))
+    policy = data.draw(st.sampled_from([TESTWELL, HARMONIC, HARMONY]))
     compiled = compile_policy(policy)
     role = data.draw(st.sampled_from([*compiled.roles, "stranger"]))
     purpose = data.draw(st.sampled_from([*compiled.purposes, "anything"]))
@@ -52,7 +63,9 @@ def test_no_decision_allows_without_a_matching_rule(data: st.DataObject) -> None
     assert decision.rule_ids
     if not decision.allowed:
         assert decision.reason
+        assert not decision.masked
         return
+    assert not decision.denied_fields
     the_role, the_purpose = compiled.roles[role], compiled.purposes[purpose]
     assert purpose in the_role.purposes
     assert f"role:{role}/purpose:{purpose}" in decision.rule_ids
@@ -160,3 +173,39 @@ def test_unknown_roles_and_fields_are_denied() -> None:
 
 def test_the_compiled_policy_is_cached() -> None:
     assert compile_policy(HARMONIC) is compile_policy(HARMONIC)
+
+
+def test_a_denial_names_every_field_it_refuses_and_why() -> None:
+    assert "purchase" in SLIPPED.purpose_by_key["marketing"].categories
+    decision = decide(
+        compile_policy(SLIPPED),
+        AccessRequest(
+            "testwell",
+            "mo",
+            "marketing",
+            "marketing",
+            "s",
+            ("email", "scan_purchased", "medical_history", "shoe_size"),
+            Action.READ,
+        ),
+        SubjectFacts(frozenset({"marketing"})),
+    )
+    assert not decision.allowed
+    assert decision.denied_fields == ("scan_purchased", "medical_history", "shoe_size")
+    assert {
+        "art9:marketing",
+        "purpose:marketing/category:clinical",
+        "field:unknown:shoe_size",
+    } <= set(decision.rule_ids)
+    assert len(decision.reasons) == 3
+
+
+@pytest.mark.promise("S0-85")
+def test_the_card_mask_of_the_fixture_policy_shows_four_digits() -> None:
+    decision = decide(
+        compile_policy(TESTWELL),
+        AccessRequest("testwell", "r", "reception", "payment", "s", ("card_number",), Action.READ),
+        SubjectFacts(),
+    )
+    assert decision.masked["card_number"].apply("4111-1111-1111-4242") == "••••••••••••4242"
+    assert "display:card_number" in decision.rule_ids

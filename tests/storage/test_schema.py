@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, inspect
 
 from hippocratic.storage.database import Base, make_engine
+from hippocratic.storage.organisation import OrganisationRow
+from hippocratic.storage.record import SubjectFieldRow
 from hippocratic.storage.schema import metadata_tables, upgrade
+from hippocratic.storage.subject import SubjectRow
 
 
 def test_every_table_keys_on_the_organisation() -> None:
+    """Citus-ready: every primary key leads with organisation_id, and every unique constraint,
+    unique index and foreign key includes it (a foreign key matching it to the same column)."""
     problems = []
     for table in Base.metadata.sorted_tables:
         pk = [column.name for column in table.primary_key.columns]
@@ -21,6 +30,10 @@ def test_every_table_keys_on_the_organisation() -> None:
                 names = [column.name for column in constraint.columns]
                 if "organisation_id" not in names:
                     problems.append(f"{table.name}: {constraint} lacks organisation_id")
+            if isinstance(constraint, ForeignKeyConstraint):
+                pairs = {(e.parent.name, e.column.name) for e in constraint.elements}
+                if ("organisation_id", "organisation_id") not in pairs:
+                    problems.append(f"{table.name}: {constraint.name} crosses organisations")
         for index in table.indexes:
             if index.unique and "organisation_id" not in [c.name for c in index.columns]:
                 problems.append(f"{table.name}: unique index {index.name} lacks organisation_id")
@@ -28,6 +41,8 @@ def test_every_table_keys_on_the_organisation() -> None:
 
 
 def test_migrations_build_exactly_the_models(database_url: str) -> None:
+    """``alembic upgrade head`` yields the metadata's tables, columns, types, keys and indexes:
+    autogenerate finds nothing left to migrate."""
     engine = make_engine(database_url)
     upgrade(engine)
     tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
@@ -35,6 +50,36 @@ def test_migrations_build_exactly_the_models(database_url: str) -> None:
     for name in metadata_tables():
         columns = {column["name"] for column in inspect(engine).get_columns(name)}
         assert columns == set(Base.metadata.tables[name].columns.keys()), name
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_the_schema_keeps_each_organisations_rows_apart(database_url: str) -> None:
+    """The database itself refuses a record pointing at another organisation's patient."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            OrganisationRow.__table__.insert(),
+            [
+                {"organisation_id": org, "name": org, "policy_yaml": "", "policy_sha256": "",
+                 "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
+                for org in ("a", "b")
+            ],
+        )  # fmt: skip
+        connection.execute(
+            SubjectRow.__table__.insert(),
+            {"organisation_id": "a", "subject_id": "s1", "created_at": datetime.now(UTC),
+             "restricted": False},
+        )  # fmt: skip
+    with pytest.raises(sqlalchemy.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(
+            SubjectFieldRow.__table__.insert(),
+            {"organisation_id": "b", "subject_id": "s1", "field": "full_name", "value": "x",
+             "updated_at": datetime.now(UTC)},
+        )  # fmt: skip
     engine.dispose()
 
 

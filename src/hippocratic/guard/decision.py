@@ -44,13 +44,23 @@ class Mask:
 
 @dataclass(frozen=True)
 class Decision:
+    """Allowed or not, and why: every rule that produced it, e.g. ``role:reception/purpose:care``.
+
+    A request is all or nothing: if any field is denied (``denied_fields``) nothing is allowed;
+    an allowed request may still show some fields only masked (``masked``).
+    """
+
     allowed: bool
     rule_ids: tuple[str, ...]
-    """The policy rules that produced this decision, e.g. ``role:reception/purpose:care``."""
     masked: dict[str, Mask] = field(default_factory=dict)
-    reason: str | None = None
+    reasons: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    denied_fields: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> str:
         return "allowed" if self.allowed else "denied"
+
+    @property
+    def reason(self) -> str | None:
+        return "; ".join(self.reasons) or None

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hippocratic.domain.clock import Clock, SystemClock
 from hippocratic.errors import ConfigurationError, NotFound, StoreExists
+from hippocratic.guard.consent import ConsentStore, DatabaseConsentStore
 from hippocratic.policy.document import Policy
-from hippocratic.policy.loader import load_policy, load_policy_text
+from hippocratic.policy.loader import load_policy_text
+from hippocratic.policy.validator import load_sound_policy
 from hippocratic.storage.database import database_url, make_engine
-from hippocratic.storage.keystore import LocalMasterKey, MasterKey
-from hippocratic.storage.schema import has_schema, upgrade
-from hippocratic.storage.subject import OrganisationRow
+from hippocratic.storage.keystore import LocalMasterKey, MasterKey, keystore_url, open_key_engine
+from hippocratic.storage.organisation import OrganisationRow
+from hippocratic.storage.schema import existing_tables, has_schema, upgrade
 from hippocratic.storage.vault import Vault
 
 KEYS_DIR_ENV = "HIPPOCRATIC_KEYS_DIR"
@@ -42,6 +44,7 @@ class Store:
     vault: Vault
     clock: Clock
     sessions: sessionmaker[Session]
+    consents: ConsentStore = field(default_factory=DatabaseConsentStore)
     _policies: dict[str, Policy] = field(default_factory=dict)
 
     def policy(self, session: Session, organisation: str) -> Policy:
@@ -54,6 +57,14 @@ class Store:
             cached = self._policies[organisation] = _cached_policy(
                 row.policy_sha256, row.policy_yaml
             )
+        return cached
+
+    def policy_of(self, organisation: str) -> Policy:
+        """The organisation's policy, opening a session only the first time."""
+        cached = self._policies.get(organisation)
+        if cached is None:
+            with self.sessions() as session:
+                cached = self.policy(session, organisation)
         return cached
 
     def organisations(self, session: Session) -> list[str]:
@@ -104,7 +115,7 @@ def open_store(
             f"no Hippocratic store at {url}",
             hint="create one with `hippocratic init --policy FILE`",
         )
-    key_engine = make_engine(f"sqlite:///{directory / 'keys.db'}")
+    key_engine = open_key_engine(keystore_url(directory))
     the_clock = clock or SystemClock()
     vault = Vault(key_engine, _master(directory, key_engine), the_clock.now)
     return Store(engine, key_engine, vault, the_clock, sessionmaker(engine, expire_on_commit=False))
@@ -114,8 +125,9 @@ def init_store(
     policy_path: Path, db: str | None = None, keys: Path | None = None, clock: Clock | None = None
 ) -> Store:
     """Create a store for one organisation's policy; refuse, without touching anything, if the
-    database already holds a store or the key directory already holds keys."""
-    policy = load_policy(policy_path)
+    database already holds a store or the key directory already holds keys, or if the policy
+    fails any of ``policy check``'s checks (the guard would enforce what the checks refuse)."""
+    policy = load_sound_policy(policy_path)
     url = database_url(db)
     directory = keys_dir(keys)
     engine = make_engine(url)
@@ -128,18 +140,26 @@ def init_store(
             "nothing was changed",
             hint="use a new --db, or back up and remove the existing store first",
         )
-    if (directory / "keys.db").exists() or (directory / MASTER_FILE).exists():
+    foreign = existing_tables(engine)
+    if foreign:
+        engine.dispose()
+        raise StoreExists(
+            f"{url} already holds other tables ({', '.join(foreign[:5])}); nothing was changed",
+            hint="give init an empty database",
+        )
+    if _holds_keys(directory):
         engine.dispose()
         raise StoreExists(
             f"{directory} already holds keys; nothing was changed",
             hint="give a new --keys directory; never reuse or delete keys of a live store",
         )
     the_clock = clock or SystemClock()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     master = LocalMasterKey.from_environment() or LocalMasterKey.create_file(
         directory / MASTER_FILE
     )
     upgrade(engine)
-    key_engine = make_engine(f"sqlite:///{directory / 'keys.db'}")
+    key_engine = open_key_engine(keystore_url(directory))
     Vault.create_schema(key_engine)
     directory.chmod(0o700)
     for path in directory.iterdir():
@@ -152,9 +172,25 @@ def init_store(
     return Store(engine, key_engine, vault, the_clock, sessions)
 
 
+def _holds_keys(directory: Path) -> bool:
+    """A master key file, or a key store (the default ``keys.db`` or the configured one) that
+    already has tables: either way, init must not mint keys over it."""
+    if (directory / MASTER_FILE).exists() or (directory / "keys.db").exists():
+        return True
+    url = keystore_url(directory)
+    if url == f"sqlite:///{directory / 'keys.db'}":
+        return False
+    key_engine = open_key_engine(url)
+    try:
+        return bool(existing_tables(key_engine))
+    finally:
+        key_engine.dispose()
+
+
 def add_organisation(store: Store, policy_path: Path) -> str:
-    """Add another organisation, with its own policy and keys, to an existing store."""
-    policy = load_policy(policy_path)
+    """Add another organisation, with its own policy and keys, to an existing store; refuse,
+    changing nothing, a policy that fails ``policy check``."""
+    policy = load_sound_policy(policy_path)
     with store.sessions.begin() as session:
         if session.get(OrganisationRow, policy.organisation.key) is not None:
             raise StoreExists(f"organisation {policy.organisation.key!r} is already in this store")

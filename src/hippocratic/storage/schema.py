@@ -9,10 +9,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
-from hippocratic.storage import access, ledger, subject
+from hippocratic.storage import care, consent, ledger, organisation, record, subject
 from hippocratic.storage.database import Base
 
-TABLE_MODULES = (subject, access, ledger)
+TABLE_MODULES = (organisation, subject, record, care, consent, ledger)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -29,6 +29,11 @@ def upgrade(engine: Engine) -> None:
 
 def has_schema(engine: Engine) -> bool:
     return "organisation" in inspect(engine).get_table_names()
+
+
+def existing_tables(engine: Engine) -> list[str]:
+    """Tables already in the database (its default schema), whoever made them."""
+    return sorted(inspect(engine).get_table_names())
 
 
 def metadata_tables() -> list[str]:

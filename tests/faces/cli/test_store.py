@@ -44,3 +44,18 @@ def test_init_seed_rotate_verify_and_detect_tampering(database_url: str, tmp_pat
     error = json.loads(broken.stdout)["error"]
     assert error["code"] == "audit.integrity"
     assert error["details"][0]["first_bad_seq"] == 2
+
+
+def test_init_takes_the_database_from_the_environment_and_refuses_a_second_run(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPPOCRATIC_DATABASE_URL", database_url)
+    monkeypatch.setenv("HIPPOCRATIC_KEYS_DIR", str(tmp_path / "keys"))
+    first = runner.invoke(app, ["init", "--policy", POLICY, "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["data"] == {"organisations": ["harmonic"]}
+    second = runner.invoke(app, ["init", "--policy", POLICY, "--json"])
+    assert second.exit_code == 1
+    error = json.loads(second.stdout)["error"]
+    assert error["code"] == "store.exists"
+    assert "nothing was changed" in error["message"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hippocratic.faces.cli.output import console, emit
+from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.services import demo as demo_service
 from hippocratic.services.store import init_store, open_store
 
@@ -38,6 +38,7 @@ def init(
     Refuses, changing nothing, if the database already holds a store or the key directory
     already holds keys.
     """
+    wants_json(as_json)
     store = init_store(policy, db, keys)
     with store.sessions() as session:
         organisations = store.organisations(session)
@@ -58,6 +59,7 @@ def seed(
     as_json: JsonFlag = False,
 ) -> None:
     """Register synthetic patients (test-range NHS numbers, example.org emails) via the guard."""
+    wants_json(as_json)
     store = open_store(db, keys)
     subjects = demo_service.seed(store, organisation, patients)
     store.dispose()

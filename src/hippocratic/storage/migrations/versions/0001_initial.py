@@ -1,4 +1,4 @@
-"""The initial store: organisations, subjects, access facts, the audit ledger
+"""The initial store: organisations, subjects and records, care and consent, the audit ledger
 
 Revision ID: 0001
 Revises:
@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hippocratic.storage.ledger import install_append_only_guard
+from hippocratic.storage.ledger_triggers import FUNCTIONS as LEDGER_FUNCTIONS
+from hippocratic.storage.ledger_triggers import install_append_only_guard
 
 revision = "0001"
 down_revision = None
@@ -43,6 +44,7 @@ def upgrade() -> None:
         sa.Column("rule_ids", sa.Text(), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("prev_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("organisation_id", "seq", name=op.f("pk_audit_event")),
     )
@@ -108,6 +110,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("organisation_id", "grant_id", name=op.f("pk_break_glass")),
     )
+    with op.batch_alter_table("break_glass", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_break_glass_actor", ["organisation_id", "subject_id", "actor"], unique=False
+        )
     op.create_table(
         "care_relationship",
         sa.Column("organisation_id", sa.String(length=64), nullable=False),
@@ -131,6 +137,7 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=64), nullable=False),
         sa.Column("given", sa.Boolean(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["organisation_id", "subject_id"],
             ["subject.organisation_id", "subject.subject_id"],
@@ -174,6 +181,8 @@ def downgrade() -> None:
     op.drop_table("subject_field")
     op.drop_table("consent")
     op.drop_table("care_relationship")
+    with op.batch_alter_table("break_glass", schema=None) as batch_op:
+        batch_op.drop_index("ix_break_glass_actor")
     op.drop_table("break_glass")
     op.drop_table("subject")
     op.drop_table("review_item")
@@ -185,4 +194,5 @@ def downgrade() -> None:
     op.drop_table("audit_event")
     op.drop_table("audit_checkpoint")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+        for function in LEDGER_FUNCTIONS:
+            op.execute(f"DROP FUNCTION IF EXISTS {function}")

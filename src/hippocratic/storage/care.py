@@ -1,25 +1,20 @@
-"""What the guard needs to know beyond the policy: care relationships, break-glass grants and the
-DPO's review items, and consents."""
+"""Who may see a patient beyond the policy's roles: care relationships, break-glass grants, and
+the DPO's review items that every break-glass use creates."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKeyConstraint, String, Text
+from sqlalchemy import DateTime, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hippocratic.storage.database import Base
-
-
-def _subject_fk() -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(
-        ["organisation_id", "subject_id"], ["subject.organisation_id", "subject.subject_id"]
-    )
+from hippocratic.storage.subject import subject_fk
 
 
 class CareRelationshipRow(Base):
     __tablename__ = "care_relationship"
-    __table_args__ = (_subject_fk(),)
+    __table_args__ = (subject_fk(),)
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     actor: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -29,8 +24,13 @@ class CareRelationshipRow(Base):
 
 
 class BreakGlassRow(Base):
+    """Emergency access to one patient by one actor: a reason and an expiry, always."""
+
     __tablename__ = "break_glass"
-    __table_args__ = (_subject_fk(),)
+    __table_args__ = (
+        subject_fk(),
+        Index("ix_break_glass_actor", "organisation_id", "subject_id", "actor"),
+    )
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     grant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -54,16 +54,3 @@ class ReviewItemRow(Base):
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class ConsentRow(Base):
-    """The current consent state per subject and purpose (the consent ledger comes later)."""
-
-    __tablename__ = "consent"
-    __table_args__ = (_subject_fk(),)
-
-    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
-    given: Mapped[bool] = mapped_column(Boolean)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

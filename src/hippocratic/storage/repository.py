@@ -1,0 +1,113 @@
+"""SQL for patient records, always scoped to one organisation. No decisions are made here: the
+caller holds the guard's decision (``services.records``) and passes the guard's scope filter to
+searches, so what a query filters on is only what the actor may read (invariant 7).
+
+Hot statements are built once with bound parameters, so a read costs one cached query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy.orm import Session
+
+from hippocratic.storage.record import SubjectFieldRow
+from hippocratic.storage.subject import SubjectRow
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """One field of one patient as it sits in the database (ciphertext or plain text)."""
+
+    field: str
+    ciphertext: bytes | None = None
+    value: str | None = None
+    blind_index: bytes | None = None
+
+
+_VALUES = select(SubjectFieldRow.field, SubjectFieldRow.ciphertext, SubjectFieldRow.value).where(
+    SubjectFieldRow.organisation_id == bindparam("organisation"),
+    SubjectFieldRow.subject_id == bindparam("subject"),
+    SubjectFieldRow.field.in_(bindparam("fields", expanding=True)),
+)
+_EXISTS = select(
+    exists().where(
+        SubjectRow.organisation_id == bindparam("organisation"),
+        SubjectRow.subject_id == bindparam("subject"),
+    )
+)
+
+
+class PatientRepository:
+    def __init__(self, session: Session, organisation: str) -> None:
+        self.session = session
+        self.organisation = organisation
+
+    def exists(self, subject: str) -> bool:
+        params = {"organisation": self.organisation, "subject": subject}
+        return bool(self.session.execute(_EXISTS, params).scalar())
+
+    def add_subject(self, subject: str, at: datetime) -> None:
+        self.session.add(
+            SubjectRow(
+                organisation_id=self.organisation,
+                subject_id=subject,
+                created_at=at,
+                restricted=False,
+            )
+        )
+        self.session.flush()
+
+    def put(self, subject: str, values: Iterable[StoredValue], at: datetime) -> None:
+        """Insert or replace these fields of the subject's record."""
+        for stored in values:
+            self.session.merge(
+                SubjectFieldRow(
+                    organisation_id=self.organisation,
+                    subject_id=subject,
+                    field=stored.field,
+                    ciphertext=stored.ciphertext,
+                    value=stored.value,
+                    blind_index=stored.blind_index,
+                    updated_at=at,
+                )
+            )
+
+    def values(self, subject: str, fields: Sequence[str]) -> list[StoredValue]:
+        params = {"organisation": self.organisation, "subject": subject, "fields": list(fields)}
+        return [
+            StoredValue(row[0], row[1], row[2]) for row in self.session.execute(_VALUES, params)
+        ]
+
+    def find(self, field: str, index: bytes, visible: ColumnElement[bool]) -> list[str]:
+        """Subjects whose ``field`` has this blind index, among those ``visible`` selects."""
+        query = (
+            select(SubjectRow.subject_id)
+            .join(
+                SubjectFieldRow,
+                (SubjectFieldRow.organisation_id == SubjectRow.organisation_id)
+                & (SubjectFieldRow.subject_id == SubjectRow.subject_id),
+            )
+            .where(
+                SubjectRow.organisation_id == self.organisation,
+                SubjectFieldRow.field == field,
+                SubjectFieldRow.blind_index == index,
+                visible,
+            )
+            .order_by(SubjectRow.subject_id)
+        )
+        return list(self.session.scalars(query))
+
+    def set_restricted(self, subject: str, restricted: bool) -> bool:
+        """Set the Art. 18 flag; False if there is no such subject in this organisation."""
+        result = self.session.execute(
+            update(SubjectRow)
+            .where(
+                SubjectRow.organisation_id == self.organisation, SubjectRow.subject_id == subject
+            )
+            .values(restricted=restricted)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
