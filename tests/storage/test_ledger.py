@@ -1,183 +1,201 @@
-"""The audit ledger: any edit, deletion, insertion, reordering or truncation is found and named."""
+"""The audit ledger: appends form one unbroken chain per organisation, under concurrent writers
+too, with signed checkpoints, and the database itself refuses to rewrite history."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+import sqlalchemy
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from tests.storage.ledger_store import ORG, START, Ledger, events, open_ledger
 
-from hippocratic.services.records import Actor, Records
+from hippocratic.errors import InputError
+from hippocratic.storage.database import make_engine, session_factory
 from hippocratic.storage.ledger import (
-    CHECKPOINT_EVERY,
-    COLUMNS,
+    BODY_COLUMNS,
+    AuditCheckpointRow,
     AuditEvent,
-    append,
-    chain,
+    AuditEventRow,
+    body,
     checkpoint,
+    genesis,
+    link,
 )
-from hippocratic.storage.ledger_verify import export_fhir, history, verify
-
-START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+from hippocratic.storage.schema import upgrade
 
 
-def events(count: int, offset: int = 0) -> list[AuditEvent]:
-    return [
-        AuditEvent(
-            at=START + timedelta(seconds=offset + n),
-            actor=f"user{n % 7}",
-            role="reception",
-            purpose="care",
-            subject=f"s{n % 11}",
-            action="read",
-            outcome="allowed",
-            fields=("full_name",),
-            categories=("identity",),
-            rule_ids=("role:reception/purpose:care",),
-            request_id=f"r{offset + n}",
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    opened = open_ledger(database_url)
+    yield opened
+    opened.close()
+
+
+def stored(ledger: Ledger, org: str = ORG) -> list[AuditEventRow]:
+    with ledger.sessions() as session:
+        return list(
+            session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.organisation_id == org)
+                .order_by(AuditEventRow.seq)
+            )
         )
-        for n in range(count)
-    ]
-
-
-def fill(store, count: int) -> None:
-    signer = store.vault.signing_key("harmonic")
-    with store.sessions.begin() as session:
-        append(session, "harmonic", events(count), signer)
-
-
-def check(store):
-    with store.sessions() as session:
-        return verify(session, "harmonic", store.vault.signing_key("harmonic").public_key())
-
-
-def unguard(store) -> None:
-    with store.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-            connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
-        else:
-            connection.exec_driver_sql("DROP TRIGGER audit_event_append_only ON audit_event")
-
-
-def execute(store, sql: str, **params: object) -> None:
-    with store.engine.begin() as connection:
-        connection.execute(text(sql), params)
-
-
-@pytest.mark.promise("S0-81", "S1-24")
-def test_an_intact_ledger_verifies(store) -> None:
-    fill(store, 50)
-    result = check(store)
-    assert result.ok
-    assert result.count == 50
 
 
 @pytest.mark.promise("S0-81")
-@pytest.mark.parametrize("column", [c for c in COLUMNS if c != "seq"] + ["hash"])
-def test_editing_any_field_of_an_event_is_found(store, column: str) -> None:
-    fill(store, 20)
-    unguard(store)
-    value = b"\x00" * 32 if column == "hash" else "tampered"
-    execute(store, f"UPDATE audit_event SET {column} = :value WHERE seq = 7", value=value)
-    result = check(store)
-    assert not result.ok
-    assert result.first_bad_seq == 7
-    assert "event 7" in (result.problem or "")
+def test_appended_events_form_one_chain_from_the_organisations_genesis(ledger: Ledger) -> None:
+    assert ledger.append(events(3)) == 3
+    assert ledger.append(events(2, offset=3)) == 5
+    rows = stored(ledger)
+    assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
+    previous = genesis(ORG)
+    for row in rows:
+        assert row.prev_hash == previous
+        values = [getattr(row, column) for column in BODY_COLUMNS]
+        assert row.hash == link(previous, body(values))
+        previous = row.hash
+    assert ledger.verify().ok and ledger.verify().count == 5
 
 
-def test_deleting_an_event_is_found(store) -> None:
-    fill(store, 20)
-    unguard(store)
-    execute(store, "DELETE FROM audit_event WHERE seq = 12")
-    result = check(store)
-    assert (result.first_bad_seq, result.count) == (12, 11)
-    assert "missing" in (result.problem or "")
-
-
-def test_swapping_two_events_is_found(store) -> None:
-    fill(store, 20)
-    unguard(store)
-    execute(store, "UPDATE audit_event SET seq = -1 WHERE seq = 5")
-    execute(store, "UPDATE audit_event SET seq = 5 WHERE seq = 6")
-    execute(store, "UPDATE audit_event SET seq = 6 WHERE seq = -1")
-    assert check(store).first_bad_seq == 5
-
-
-def test_an_event_appended_outside_the_ledger_is_found(store) -> None:
-    fill(store, 20)
-    with store.engine.connect() as connection:
-        last = connection.execute(text("SELECT hash FROM audit_event WHERE seq = 20")).scalar_one()
-    forged = [
-        21,
-        START.isoformat(),
-        "mallory",
-        "dpo",
-        "care",
-        None,
-        "read",
-        "allowed",
-        "[]",
-        "[]",
-        "[]",
-        None,
-        None,
-    ]
-    values = dict(zip(COLUMNS, forged, strict=True))
-    execute(
-        store,
-        "INSERT INTO audit_event (organisation_id, "
-        + ", ".join(COLUMNS)
-        + ", hash) VALUES ('harmonic', "
-        + ", ".join(f":{c}" for c in COLUMNS)
-        + ", :hash)",
-        **values,
-        hash=chain(bytes(last), forged),
+def test_every_recorded_detail_is_kept(ledger: Ledger) -> None:
+    event = AuditEvent(
+        at=START,
+        actor="alice",
+        role="sonographer",
+        purpose="care",
+        subject="s1",
+        action="read",
+        outcome="denied",
+        fields=("medical_history",),
+        categories=("health",),
+        rule_ids=("care:relationship_missing",),
+        request_id="req-9",
+        reason="no care relationship",
     )
-    result = check(store)
-    assert result.first_bad_seq == 21
-    assert "head" in (result.problem or "")
+    ledger.append([event])
+    (row,) = stored(ledger)
+    assert (row.at, row.actor, row.role, row.purpose, row.subject_id, row.action) == (
+        "2026-11-24T09:00:00+00:00", "alice", "sonographer", "care", "s1", "read"
+    )  # fmt: skip
+    assert (row.outcome, row.fields, row.categories, row.rule_ids) == (
+        "denied", '["medical_history"]', '["health"]', '["care:relationship_missing"]'
+    )  # fmt: skip
+    assert (row.request_id, row.reason) == ("req-9", "no care relationship")
 
 
-def test_truncating_the_tail_is_found(store) -> None:
-    fill(store, 30)
-    unguard(store)
-    execute(store, "DELETE FROM audit_event WHERE seq > 25")
-    result = check(store)
-    assert (result.count, result.first_bad_seq) == (25, 26)
+def test_awkward_text_hashes_the_same_in_the_database_and_in_python(ledger: Ledger) -> None:
+    """Verification has the database build each body: quotes, newlines, accents, emoji,
+    JSON look-alikes and empty optional values must serialise exactly as appends did."""
+    awkward = [
+        AuditEvent(START, "o'brien \"the\" admin", "dpo", "rights_requests", None, "search",
+                   "allowed", ("a,b", 'c"d'), (), (), "", "line one\nline two\t½ 😷"),
+        AuditEvent(START, "zoë", "clinician", "care", "", "read", "allowed",
+                   ("[]",), ("{}",), ("null",), None, "  "),
+    ]  # fmt: skip
+    ledger.append(awkward)
+    rows = stored(ledger)
+    assert (rows[0].subject_id, rows[0].request_id, rows[1].subject_id) == (None, None, None)
+    assert ledger.verify().ok
 
 
-def test_a_rewritten_chain_is_caught_by_the_signed_checkpoint(store) -> None:
-    fill(store, CHECKPOINT_EVERY + 10)
-    unguard(store)
-    execute(store, "DELETE FROM audit_event WHERE seq > 900")
-    with store.engine.connect() as connection:
-        head = connection.execute(text("SELECT hash FROM audit_event WHERE seq = 900")).scalar_one()
-    execute(store, "UPDATE audit_head SET seq = 900, hash = :hash", hash=head)
-    result = check(store)
-    assert not result.ok
-    assert "checkpoint" in (result.problem or "")
+@pytest.mark.parametrize("bad", ["a\x1fb", "nul\x00"])
+def test_reserved_control_characters_are_refused_and_nothing_is_written(
+    ledger: Ledger, bad: str
+) -> None:
+    ledger.append(events(2))
+    with pytest.raises(InputError):
+        ledger.append([*events(1, offset=2), AuditEvent(START, bad, "r", "p", None, "read", "x")])
+    assert [row.seq for row in stored(ledger)] == [1, 2]
+    assert ledger.verify().ok
 
 
-def test_a_forged_checkpoint_signature_is_found(store) -> None:
-    fill(store, 10)
-    with store.sessions.begin() as session:
-        checkpoint(session, "harmonic", store.vault.signing_key("harmonic"), START)
-    execute(store, "UPDATE audit_checkpoint SET signature = :sig", sig=b"\x01" * 64)
-    assert "not signed" in (check(store).problem or "")
+def test_a_time_without_its_utc_offset_is_refused(ledger: Ledger) -> None:
+    naive = AuditEvent(START.replace(tzinfo=None), "alice", "r", "p", None, "read", "allowed")
+    with pytest.raises(InputError, match="UTC offset"):
+        ledger.append([naive])
+    assert stored(ledger) == []
 
 
 @pytest.mark.promise("S0-81")
-def test_concurrent_writers_never_fork_the_chain(store) -> None:
-    signer = store.vault.signing_key("harmonic")
+def test_checkpoints_are_signed_every_n_events_and_on_demand(ledger: Ledger) -> None:
+    ledger.append(events(25), every=10)
+    with ledger.sessions.begin() as session:
+        assert checkpoint(session, ORG, ledger.signer, START) == 25
+        assert checkpoint(session, ORG, ledger.signer, START) == 25  # already signed: no-op
+        assert checkpoint(session, "nobody", ledger.signer, START) == 0
+    with ledger.sessions() as session:
+        signed = list(session.scalars(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq)))
+    assert [row.seq for row in signed] == [10, 20, 25]
+    hashes = {row.seq: row.hash for row in stored(ledger)}
+    public = ledger.signer.public_key()
+    for row in signed:
+        assert row.hash == hashes[row.seq]
+        public.verify(
+            row.signature, b"hippocratic-audit\x1fharmonic\x1f%d\x1f" % row.seq + row.hash
+        )
+    assert ledger.verify().ok
+
+
+@pytest.mark.promise("S0-81")
+def test_each_organisation_has_its_own_chain(ledger: Ledger) -> None:
+    for n in range(4):
+        ledger.append(events(3, offset=n * 3), org="harmonic")
+        ledger.append(events(2, offset=n * 2), org="harmony")
+    assert [r.seq for r in stored(ledger, "harmony")] == list(range(1, 9))
+    assert stored(ledger, "harmony")[0].prev_hash == genesis("harmony") != genesis("harmonic")
+    ledger.unguard()
+    ledger.execute(
+        "UPDATE audit_event SET actor = 'x' WHERE organisation_id = 'harmony' AND seq = 3"
+    )
+    assert ledger.verify("harmonic").ok
+    assert ledger.verify("harmonic").count == 12
+    assert ledger.verify("harmony").first_bad_seq == 3
+
+
+@pytest.mark.promise("S0-81")
+@pytest.mark.parametrize("workers", [4])
+def test_concurrent_writers_never_fork_the_chain(ledger: Ledger, workers: int) -> None:
+    """Several threads, each with its own transactions, append at once: one unbroken chain,
+    every event once, and each batch contiguous (the head row serialises appends)."""
+    errors: list[BaseException] = []
+    batches, size = 12, 5
+
+    def writer(worker: int) -> None:
+        try:
+            for batch in range(batches):
+                offset = worker * 1000 + batch * size
+                ledger.append(events(size, offset=offset, subject=f"w{worker}b{batch}"))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    result = ledger.verify()
+    assert (result.ok, result.count) == (True, workers * batches * size)
+    rows = stored(ledger)
+    by_batch: dict[str, list[int]] = {}
+    for row in rows:
+        by_batch.setdefault(row.subject_id or "", []).append(row.seq)
+    assert len(by_batch) == workers * batches
+    assert all(seqs == list(range(seqs[0], seqs[0] + size)) for seqs in by_batch.values())
+
+
+def test_the_first_appends_of_a_new_organisation_race_safely(ledger: Ledger) -> None:
+    """The head row does not exist yet: concurrent first writers must not fork or fail."""
+    start = threading.Barrier(4)
     errors: list[BaseException] = []
 
     def writer(worker: int) -> None:
         try:
-            for batch in range(15):
-                with store.sessions.begin() as session:
-                    append(session, "harmonic", events(3, offset=worker * 1000 + batch * 3), signer)
+            start.wait()
+            ledger.append(events(3, offset=worker * 10), org="newclinic")
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -187,37 +205,44 @@ def test_concurrent_writers_never_fork_the_chain(store) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    result = check(store)
-    assert result.ok
-    assert result.count == 4 * 15 * 3
+    assert (ledger.verify("newclinic").ok, ledger.verify("newclinic").count) == (True, 12)
 
 
-@pytest.mark.promise("S0-81", "S0-05")
-def test_who_accessed_this_record_when_and_why(store, clock) -> None:
-    subject = Records(store, Actor("harmonic", "alice", "reception")).register(
-        "care", {"full_name": "Ada Example"}
-    )
-    clock.advance(timedelta(hours=1))
-    Records(store, Actor("harmonic", "dee", "dpo")).read(subject, "rights_requests", ["full_name"])
-    with store.sessions() as session:
-        rows = history(session, "harmonic", subject)
-    assert [(r.actor, r.purpose, r.action, r.outcome) for r in rows] == [
-        ("dee", "rights_requests", "read", "allowed"),
-        ("alice", "care", "create", "allowed"),
-    ]
-    assert rows[0].at > rows[1].at
+REFUSED = r"append-only|only moves forward"
+UNDO = [
+    "UPDATE audit_event SET actor = 'mallory'",
+    "UPDATE audit_event SET hash = prev_hash",
+    "DELETE FROM audit_event",
+    "DELETE FROM audit_event WHERE seq = 2",
+    "UPDATE audit_checkpoint SET seq = 1",
+    "DELETE FROM audit_checkpoint",
+    "UPDATE audit_head SET seq = 1",
+    "UPDATE audit_head SET organisation_id = 'harmony'",
+    "DELETE FROM audit_head",
+]
 
 
-def test_fhir_export_is_a_valid_r4_audit_event(store) -> None:
-    from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
-
-    subject = Records(store, Actor("harmonic", "alice", "reception")).register(
-        "care", {"full_name": "Ada Example"}
-    )
-    with store.sessions() as session:
-        resources = export_fhir(session, "harmonic")
-    assert len(resources) == 1
-    parsed = FhirAuditEvent.model_validate(resources[0])
-    assert parsed.action == "C"
-    assert parsed.entity[0].what.identifier.value == subject
-    assert parsed.purposeOfEvent[0].coding[0].code == "care"
+@pytest.mark.promise("S0-81", "S0-105")
+@pytest.mark.parametrize("created_by", ["metadata", "migration"])
+@pytest.mark.parametrize("statement", UNDO)
+def test_the_database_refuses_to_rewrite_history(
+    database_url: str, created_by: str, statement: str
+) -> None:
+    engine = make_engine(database_url)
+    if created_by == "migration":
+        upgrade(engine)
+        ledger = Ledger(engine, session_factory(engine), Ed25519PrivateKey.generate())
+    else:
+        engine.dispose()
+        ledger = open_ledger(database_url)
+    ledger.append(events(3), every=2)
+    with pytest.raises(sqlalchemy.exc.DatabaseError, match=REFUSED):
+        ledger.execute(statement)
+    if ledger.engine.dialect.name == "postgresql" and statement.startswith("DELETE"):
+        table = statement.split()[2]
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match=REFUSED):
+            ledger.execute(f"TRUNCATE {table}")
+    ledger.append(events(1, offset=3))  # appends still move the head forward
+    result = ledger.verify()
+    assert (result.ok, result.count) == (True, 4)
+    ledger.close()

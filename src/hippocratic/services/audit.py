@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
 
 from hippocratic.services.store import Store
+from hippocratic.storage.database import snapshot
 from hippocratic.storage.ledger import checkpoint
-from hippocratic.storage.ledger_verify import (
-    AccessRecord,
-    VerifyResult,
-    export_fhir,
-    history,
-    verify,
-)
+from hippocratic.storage.ledger_fhir import export_fhir
+from hippocratic.storage.ledger_history import AccessRecord, history
+from hippocratic.storage.ledger_verify import Problem, VerifyResult, verify
+
+__all__ = ["AccessRecord", "Problem", "VerifyResult"]
 
 
-def verify_store(store: Store, organisation: str | None = None) -> list[VerifyResult]:
-    """Verify the chain of one organisation, or of every organisation in the store."""
+def default_workers() -> int:
+    """One verifying process per core this process may use, at most four."""
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def verify_store(
+    store: Store, organisation: str | None = None, workers: int | None = None
+) -> list[VerifyResult]:
+    """Verify the chain of one organisation, or of every organisation in the store, checking
+    each signed checkpoint against the organisation's own key. Each chain is read from one
+    consistent snapshot, so appends that land meanwhile neither block nor confuse it; long
+    chains are checked by ``workers`` processes (default: one per core, at most four)."""
     with store.sessions() as session:
         organisations = [organisation] if organisation else store.organisations(session)
-        results = []
         for org in organisations:
             store.policy(session, org)
-            public = store.vault.signing_key(org).public_key()
-            results.append(verify(session, org, public))
+    count = default_workers() if workers is None else workers
+    results = []
+    for org in organisations:
+        public = store.vault.signing_key(org).public_key()
+        with snapshot(store.engine) as session:
+            results.append(verify(session, org, public, workers=count))
     return results
 
 
@@ -36,17 +50,25 @@ def sign_head(store: Store, organisation: str) -> int:
 
 
 def access_history(
-    store: Store, organisation: str, subject: str, limit: int = 100
+    store: Store, organisation: str, subject: str, limit: int = 100, offset: int = 0
 ) -> list[AccessRecord]:
+    """Who accessed this patient's record, when and why: newest first, one page."""
     with store.sessions() as session:
-        return history(session, organisation, subject, limit=limit)
+        store.policy(session, organisation)
+        return history(session, organisation, subject, limit=limit, offset=offset)
+
+
+def fhir_resources(store: Store, organisation: str) -> Iterator[dict[str, Any]]:
+    """Every event of the organisation as a FHIR AuditEvent, streamed oldest first."""
+    with store.sessions() as session:
+        store.policy(session, organisation)
+        yield from export_fhir(session, organisation)
 
 
 def fhir_bundle(store: Store, organisation: str) -> dict[str, Any]:
-    with store.sessions() as session:
-        resources = export_fhir(session, organisation)
+    """The organisation's events as one FHIR R4 ``collection`` Bundle."""
     return {
         "resourceType": "Bundle",
         "type": "collection",
-        "entry": [{"resource": resource} for resource in resources],
+        "entry": [{"resource": resource} for resource in fhir_resources(store, organisation)],
     }

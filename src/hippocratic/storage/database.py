@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from hippocratic.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/hippocratic.db"
 DATABASE_URL_ENV = "HIPPOCRATIC_DATABASE_URL"
+READ_ONLY = "hippocratic_read_only"
+"""Connection execution option: this transaction only reads (see ``snapshot``)."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,9 +76,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Writers serialise at BEGIN rather than failing at their first write (no lock upgrades).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    # Writers serialise at BEGIN rather than failing at their first write (no lock upgrades);
+    # a read-only snapshot begins deferred, so it never holds the write lock (WAL readers).
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session that sees one consistent state of the store from its first query to
+    its end, and never blocks writers: REPEATABLE READ (read only) on PostgreSQL, a deferred
+    read transaction on SQLite (WAL). For work that reads much and must not be torn by
+    concurrent appends, such as verifying the audit ledger."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    connection = engine.connect().execution_options(**options)
+    with connection, Session(connection) as session:
+        yield session
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:

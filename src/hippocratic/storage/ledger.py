@@ -1,13 +1,18 @@
 """The audit ledger: who accessed what, when and why, as a per-organisation SHA-256 hash chain.
 
-Each event's hash covers the previous event's hash and a canonical serialisation of every
-column, so editing, deleting, inserting or reordering any event breaks the chain at that event.
-The head row holds the latest sequence number and hash; appends lock it (SELECT ... FOR UPDATE on
-PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE), so concurrent writers never fork
-the chain, and (organisation_id, seq) is the primary key as the last line of defence. Every
-``CHECKPOINT_EVERY`` events the head is signed with the organisation's Ed25519 key, so cutting
-off the tail is caught even if the head row is rewritten. Triggers on both engines refuse UPDATE
-and DELETE on audit events: history cannot be rewritten quietly by a stray SQL session.
+Each event stores the hash of the event before it (``prev_hash``) and its own hash,
+``SHA-256(prev_hash || body)``, where the body is the event's columns joined by the unit
+separator (see ``body``). The chain starts at a genesis hash derived from the organisation, so
+one organisation's chain cannot pass for another's. Editing any column breaks the event's own
+hash; deleting, inserting or reordering events breaks a link; cutting off the tail is caught by
+the head row and the signed checkpoints.
+
+Appends lock the organisation's head row (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are
+serialised by BEGIN IMMEDIATE), so concurrent writers never fork the chain, and (organisation_id,
+seq) is the primary key as the last line of defence. Every ``CHECKPOINT_EVERY`` events, and on
+demand, the head is signed with the organisation's Ed25519 key (kept by the vault, wrapped by
+the master key). Triggers on both engines refuse UPDATE and DELETE on events and checkpoints and
+refuse to move the head backwards (see ``ledger_triggers``).
 """
 
 from __future__ import annotations
@@ -17,11 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
-from typing import cast
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
-    Connection,
     DateTime,
     Index,
     Integer,
@@ -38,15 +42,39 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hippocratic.errors import InputError
 from hippocratic.storage.database import Base
+from hippocratic.storage.ledger_triggers import install_append_only_guard, install_for_table
 
-GENESIS = b"\x00" * 32
+__all__ = [
+    "BODY_COLUMNS",
+    "CHECKPOINT_EVERY",
+    "AuditCheckpointRow",
+    "AuditEvent",
+    "AuditEventRow",
+    "AuditHeadRow",
+    "append",
+    "body",
+    "checkpoint",
+    "checkpoint_message",
+    "genesis",
+    "install_append_only_guard",
+    "link",
+]
+
 CHECKPOINT_EVERY = 1000
+SEPARATOR = "\x1f"
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Lists (fields, categories, rule ids) are stored as compact JSON arrays."""
 
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """One thing that happened to personal data, as the guard or a service records it."""
+    """One thing that happened to personal data, as the guard or a service records it.
+
+    ``outcome`` is ``allowed`` or ``denied`` for a decision (the guard's words). Optional text
+    that is empty is stored as absent. No value may contain U+001F or U+0000.
+    """
 
     at: datetime
     actor: str
@@ -55,7 +83,6 @@ class AuditEvent:
     subject: str | None
     action: str
     outcome: str
-    """``allowed``, ``denied`` or ``written``."""
     fields: Sequence[str] = ()
     categories: Sequence[str] = ()
     rule_ids: Sequence[str] = ()
@@ -81,10 +108,13 @@ class AuditEventRow(Base):
     rule_ids: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class AuditHeadRow(Base):
+    """The latest event of each organisation's chain: the row appends lock."""
+
     __tablename__ = "audit_head"
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -93,6 +123,8 @@ class AuditHeadRow(Base):
 
 
 class AuditCheckpointRow(Base):
+    """A signed statement that event ``seq`` of the organisation's chain has hash ``hash``."""
+
     __tablename__ = "audit_checkpoint"
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -102,8 +134,7 @@ class AuditCheckpointRow(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-COLUMNS = (
-    "seq",
+BODY_COLUMNS = (
     "at",
     "actor",
     "role",
@@ -117,18 +148,23 @@ COLUMNS = (
     "request_id",
     "reason",
 )
+"""The hashed columns, in body order. ``seq`` is bound by the chain itself: an event's place
+is fixed by the link to its predecessor, and checkpoints sign (seq, hash) pairs."""
 
 
-ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+def genesis(organisation: str) -> bytes:
+    """The hash the first event of the organisation's chain links to."""
+    return sha256(b"hippocratic-audit\x1fgenesis\x1f" + organisation.encode("utf-8")).digest()
 
 
-def canonical(values: Sequence[object]) -> bytes:
-    """An unambiguous serialisation of one event's columns, in ``COLUMNS`` order (a JSON array)."""
-    return ENCODER.encode(values).encode("utf-8")
+def body(values: Sequence[str | None]) -> bytes:
+    """The canonical bytes of one event: ``BODY_COLUMNS`` values joined by U+001F, absent as
+    empty, UTF-8. Unambiguous because no value may contain the separator."""
+    return SEPARATOR.join(value or "" for value in values).encode("utf-8")
 
 
-def chain(previous: bytes, values: Sequence[object]) -> bytes:
-    return sha256(previous + ENCODER.encode(values).encode("utf-8")).digest()
+def link(previous: bytes, data: bytes) -> bytes:
+    return sha256(previous + data).digest()
 
 
 def checkpoint_message(organisation: str, seq: int, head: bytes) -> bytes:
@@ -143,12 +179,15 @@ _LOCK_HEAD = (
 )
 _EVENTS = cast(Table, AuditEventRow.__table__)
 _HEADS = cast(Table, AuditHeadRow.__table__)
+_CHECKPOINTS = cast(Table, AuditCheckpointRow.__table__)
 _INSERT_EVENTS = insert(_EVENTS)
+_INSERT_CHECKPOINTS = insert(_CHECKPOINTS)
 _MOVE_HEAD = (
     update(_HEADS)
     .where(_HEADS.c.organisation_id == bindparam("organisation"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+_FIELD_COUNT = len(BODY_COLUMNS)
 
 
 def append(
@@ -156,106 +195,115 @@ def append(
     organisation: str,
     events: Sequence[AuditEvent],
     signer: Ed25519PrivateKey | None = None,
+    *,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> int:
-    """Append events in the caller's transaction (durable when it commits); returns the last seq."""
+    """Append events in the caller's transaction; returns the last seq.
+
+    The events are durable when the caller's transaction commits, together with whatever data
+    change they record. ``InputError`` (and nothing written) if a value holds U+001F or U+0000.
+    """
     connection = session.connection()
     head = connection.execute(_LOCK_HEAD, {"organisation": organisation}).first()
     if head is None:
         try:
             with session.begin_nested():
                 session.execute(
-                    insert(AuditHeadRow).values(organisation_id=organisation, seq=0, hash=GENESIS)
+                    insert(_HEADS).values(
+                        organisation_id=organisation, seq=0, hash=genesis(organisation)
+                    )
                 )
         except IntegrityError:
             pass  # another writer created it first; lock theirs
         head = connection.execute(_LOCK_HEAD, {"organisation": organisation}).one()
     seq, previous = head[0], bytes(head[1])
-    rows = []
-    encode = ENCODER.encode
+    rows: list[dict[str, Any]] = []
+    signed: list[dict[str, Any]] = []
     for item in events:
         seq += 1
-        values = [
-            seq,
-            item.at.isoformat(),
-            item.actor,
-            item.role,
-            item.purpose,
-            item.subject,
-            item.action,
-            item.outcome,
-            encode(list(item.fields)),
-            encode(list(item.categories)),
-            encode(list(item.rule_ids)),
-            item.request_id,
-            item.reason,
-        ]
-        previous = chain(previous, values)
-        row = dict(zip(COLUMNS, values, strict=True))
-        row.update(organisation_id=organisation, hash=previous)
+        values = _values(item)
+        digest = sha256(previous + _checked_body(values)).digest()
+        row: dict[str, Any] = dict(zip(BODY_COLUMNS, values, strict=True))
+        row.update(organisation_id=organisation, seq=seq, prev_hash=previous, hash=digest)
         rows.append(row)
-        if signer is not None and seq % CHECKPOINT_EVERY == 0:
-            _checkpoint(session, organisation, seq, previous, signer, item.at)
+        previous = digest
+        if signer is not None and seq % checkpoint_every == 0:
+            signed.append(_signed(organisation, seq, digest, signer, item.at))
     if rows:
         connection.execute(_INSERT_EVENTS, rows)
         connection.execute(
             _MOVE_HEAD, {"organisation": organisation, "new_seq": seq, "new_hash": previous}
         )
+    if signed:
+        connection.execute(_INSERT_CHECKPOINTS, signed)
     return seq
 
 
 def checkpoint(session: Session, organisation: str, signer: Ed25519PrivateKey, at: datetime) -> int:
-    """Sign the current head now (e.g. at the end of a batch or before a backup)."""
-    head = session.get(AuditHeadRow, organisation)
-    if head is None or head.seq == 0:
-        return 0
-    if session.get(AuditCheckpointRow, (organisation, head.seq)) is None:
-        _checkpoint(session, organisation, head.seq, head.hash, signer, at)
-    return head.seq
-
-
-def _checkpoint(
-    session: Session,
-    organisation: str,
-    seq: int,
-    head: bytes,
-    signer: Ed25519PrivateKey,
-    at: datetime,
-) -> None:
-    session.add(
-        AuditCheckpointRow(
-            organisation_id=organisation,
-            seq=seq,
-            hash=head,
-            signature=signer.sign(checkpoint_message(organisation, seq, head)),
-            signed_at=at,
+    """Sign the current head now (e.g. at the end of a batch or before a backup); returns its
+    seq, 0 for an empty ledger. Signing a head that is already signed writes nothing."""
+    head = session.execute(
+        select(AuditHeadRow.seq, AuditHeadRow.hash).where(
+            AuditHeadRow.organisation_id == organisation
         )
+    ).first()
+    if head is None or head[0] == 0:
+        return 0
+    seq, digest = head[0], bytes(head[1])
+    if session.get(AuditCheckpointRow, (organisation, seq)) is None:
+        session.connection().execute(
+            _INSERT_CHECKPOINTS, [_signed(organisation, seq, digest, signer, at)]
+        )
+    return int(seq)
+
+
+def _values(item: AuditEvent) -> tuple[str | None, ...]:
+    """The event's ``BODY_COLUMNS`` values as stored: lists as compact JSON, empty as absent."""
+    if item.at.utcoffset() is None:
+        raise InputError("an audit event's time must carry its UTC offset", field="at")
+    encode = ENCODER.encode
+    return (
+        item.at.isoformat(),
+        item.actor,
+        item.role,
+        item.purpose,
+        item.subject or None,
+        item.action,
+        item.outcome,
+        encode(list(item.fields)),
+        encode(list(item.categories)),
+        encode(list(item.rule_ids)),
+        item.request_id or None,
+        item.reason or None,
     )
 
 
-APPEND_ONLY_SQL: dict[str, list[str]] = {
-    "sqlite": [
-        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-    ],
-}
+def _checked_body(values: Sequence[str | None]) -> bytes:
+    """``body(values)``, refusing values that would make it ambiguous or that are not text."""
+    text = SEPARATOR.join(value or "" for value in values)
+    if text.count(SEPARATOR) != _FIELD_COUNT - 1 or "\x00" in text:
+        raise InputError(
+            "an audit event value holds a control character the ledger reserves",
+            field="audit_event",
+            hint="remove U+001F and U+0000 from actor, purpose, reason and the like",
+        )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError("an audit event value is not valid text", field="audit_event") from exc
 
 
-def install_append_only_guard(connection: Connection) -> None:
-    """Make audit events append-only inside the database itself."""
-    for statement in APPEND_ONLY_SQL.get(connection.dialect.name, []):
-        connection.exec_driver_sql(statement)
+def _signed(
+    organisation: str, seq: int, head: bytes, signer: Ed25519PrivateKey, at: datetime
+) -> dict[str, Any]:
+    return {
+        "organisation_id": organisation,
+        "seq": seq,
+        "hash": head,
+        "signature": signer.sign(checkpoint_message(organisation, seq, head)),
+        "signed_at": at,
+    }
 
 
-def _after_create(_table: object, connection: Connection, **_: object) -> None:
-    install_append_only_guard(connection)
-
-
-event.listen(AuditEventRow.__table__, "after_create", _after_create)
+for _table in (_EVENTS, _HEADS, _CHECKPOINTS):
+    event.listen(_table, "after_create", install_for_table)

@@ -1,15 +1,17 @@
-"""Reading the ledger back: verify the chain, answer 'who accessed this record, when and why',
-and export events as FHIR AuditEvent resources shaped after the IHE BALP profile.
+"""Verifying an organisation's audit chain, naming the first bad event and what is wrong.
 
-Verification streams events in sequence order in batches, so memory does not grow with the
-ledger; it names the first bad event and says what is wrong with it.
+The chain is read back in batches (``ledger_scan``) and each batch gets the fast check; only a
+batch that fails is walked event by event, to name the failure. A long chain can first be
+checked by several processes at once (``ledger_spans``): if every span is intact and they
+stitch together, the chain is; if not, the single walk names the first bad event exactly as
+ever.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from hashlib import sha256
 from typing import Any
 
@@ -19,24 +21,43 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hippocratic.storage.ledger import (
-    COLUMNS,
-    ENCODER,
-    GENESIS,
     AuditCheckpointRow,
-    AuditEventRow,
     AuditHeadRow,
     checkpoint_message,
+    genesis,
 )
+from hippocratic.storage.ledger_scan import batches, intact
+from hippocratic.storage.ledger_spans import check_in_parallel
 
-BATCH = 20_000
-encode = ENCODER.encode
+PARALLEL_FROM = 200_000
+"""Chains shorter than this are walked in one process whatever ``workers`` says: starting
+worker processes costs more than it saves."""
+
+
+class Problem(StrEnum):
+    """What verification found wrong with the first bad event."""
+
+    EDITED = "edited"
+    """The event's columns, or its stored hashes, no longer match its hash."""
+    MISSING = "missing"
+    """The event is not there: deleted, or later events were renumbered."""
+    OUT_OF_PLACE = "out_of_place"
+    """The event is intact but does not follow the one before it: reordered or inserted."""
+    BEYOND_HEAD = "beyond_head"
+    """The event lies past the chain head: added outside the ledger."""
+    TRUNCATED = "truncated"
+    """The chain ends before its head or a signed checkpoint: the tail was cut off."""
+    CHECKPOINT = "checkpoint"
+    """A checkpoint is not signed by the organisation's key, or differs from the chain."""
 
 
 @dataclass(frozen=True)
 class VerifyResult:
     organisation: str
     count: int
+    """Events verified intact before the first bad one (all of them when ``ok``)."""
     first_bad_seq: int | None = None
+    kind: Problem | None = None
     problem: str | None = None
 
     @property
@@ -45,55 +66,80 @@ class VerifyResult:
 
 
 def verify(
-    session: Session, organisation: str, public_key: Ed25519PublicKey | None
+    session: Session,
+    organisation: str,
+    public_key: Ed25519PublicKey | None,
+    *,
+    workers: int = 1,
+    parallel_from: int = PARALLEL_FROM,
 ) -> VerifyResult:
-    checkpoints = {
-        row.seq: row
-        for row in session.scalars(
-            select(AuditCheckpointRow).where(AuditCheckpointRow.organisation_id == organisation)
+    """Walk the whole chain; ``public_key`` also checks every checkpoint's signature.
+
+    Give ``session`` one consistent view (``storage.database.snapshot``), or events appended
+    while verification runs may be reported as lying beyond the head. ``workers`` > 1 checks a
+    chain of at least ``parallel_from`` events in that many processes.
+    """
+    rows = session.scalars(
+        select(AuditCheckpointRow)
+        .where(AuditCheckpointRow.organisation_id == organisation)
+        .order_by(AuditCheckpointRow.seq)
+    ).all()
+    forged = next((row.seq for row in rows if _forged(row, organisation, public_key)), None)
+    if forged is not None:
+        return VerifyResult(
+            organisation,
+            0,
+            forged,
+            Problem.CHECKPOINT,
+            f"the checkpoint at event {forged} is not signed by this organisation's key",
         )
-    }
-    for row in checkpoints.values():
-        if public_key is not None:
-            try:
-                public_key.verify(
-                    row.signature, checkpoint_message(organisation, row.seq, row.hash)
-                )
-            except InvalidSignature:
-                return VerifyResult(
-                    organisation,
-                    0,
-                    row.seq,
-                    f"the checkpoint at event {row.seq} is not signed by this organisation's key",
-                )
-    head = session.get(AuditHeadRow, organisation)
-    head_seq = head.seq if head is not None else 0
-    previous, expected = GENESIS, 1
-    for batch in _batches(session, organisation):
-        last = batch[-1][0]
-        if batch[0][0] == expected and last == expected + len(batch) - 1 and last <= head_seq:
-            # Each event stores its hash, so every link checks on its own: one tight pass.
-            links = [previous, *(row[-1] for row in batch[:-1])]
-            intact = all(
-                sha256(link + encode(row[:-1]).encode("utf-8")).digest() == row[-1]
-                for link, row in zip(links, batch, strict=True)
-            )
-            marked = [seq for seq in checkpoints if expected <= seq <= last]
-            if intact and all(checkpoints[seq].hash == batch[seq - expected][-1] for seq in marked):
-                previous, expected = batch[-1][-1], last + 1
-                continue
-        problem = _first_problem(batch, previous, expected, head_seq, checkpoints, organisation)
-        if problem is not None:
-            return problem
-        previous, expected = batch[-1][-1], last + 1
-    count = expected - 1
-    if head_seq != count or (head is not None and head.hash != previous):
+    checkpoints = {row.seq: bytes(row.hash) for row in rows}
+    head = session.execute(
+        select(AuditHeadRow.seq, AuditHeadRow.hash).where(
+            AuditHeadRow.organisation_id == organisation
+        )
+    ).first()
+    head_seq, head_hash = (head[0], bytes(head[1])) if head else (0, genesis(organisation))
+    if workers > 1 and head_seq >= parallel_from:
+        last = check_in_parallel(session, organisation, head_seq, checkpoints, workers)
+        if last is not None:
+            return _ending(organisation, head_seq, last, head_seq, head_hash, checkpoints)
+    previous, expected = genesis(organisation), 1
+    for batch in batches(session, organisation):
+        if intact(batch, previous, expected, head_seq, checkpoints):
+            previous, expected = batch[-1][3], batch[-1][0] + 1
+            continue
+        return _first_problem(batch, previous, expected, head_seq, checkpoints, organisation)
+    return _ending(organisation, expected - 1, previous, head_seq, head_hash, checkpoints)
+
+
+def _ending(
+    organisation: str,
+    count: int,
+    last_hash: bytes,
+    head_seq: int,
+    head_hash: bytes,
+    checkpoints: Mapping[int, bytes],
+) -> VerifyResult:
+    """The verdict once events 1..``count`` are known intact: does the chain end where its
+    head and its signed checkpoints say it does?"""
+    if head_seq > count:
         return VerifyResult(
             organisation,
             count,
             count + 1,
-            f"the chain ends at event {count} but its head says {head_seq}: "
-            "events were removed from the end, or added outside the ledger",
+            Problem.TRUNCATED,
+            f"event {count + 1} is missing: the chain ends at event {count} but its head "
+            f"says {head_seq} (events were removed from the end)",
+        )
+    if head_hash != last_hash:
+        return VerifyResult(
+            organisation,
+            count,
+            count + 1,
+            Problem.TRUNCATED,
+            f"event {count + 1} is missing: the chain head does not match event {count} "
+            "(events were removed from the end and the head rewound)",
         )
     beyond = [seq for seq in checkpoints if seq > count]
     if beyond:
@@ -101,32 +147,21 @@ def verify(
             organisation,
             count,
             count + 1,
-            f"a signed checkpoint covers event {max(beyond)} but the chain ends at "
-            f"{count}: the tail was cut off",
+            Problem.TRUNCATED,
+            f"event {count + 1} is missing: a signed checkpoint covers event {max(beyond)} "
+            f"but the chain ends at {count} (the tail was cut off)",
         )
     return VerifyResult(organisation, count)
 
 
-def _batches(session: Session, organisation: str) -> Iterator[list[tuple[Any, ...]]]:
-    """Events as plain tuples in sequence order, fetched in batches through the driver's own
-    cursor (a server-side cursor on PostgreSQL), so memory stays flat and overhead low."""
-    sql = (
-        f"SELECT {', '.join(COLUMNS)}, hash FROM audit_event WHERE organisation_id = "
-        "{} ORDER BY seq"
-    )
-    raw = session.connection().connection.driver_connection
-    if session.get_bind().dialect.name == "postgresql":
-        cursor = raw.cursor(name="audit_verify")  # type: ignore[union-attr]
-        cursor.itersize = BATCH
-        cursor.execute(sql.format("%s"), (organisation,))
-    else:
-        cursor = raw.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql.format("?"), (organisation,))
+def _forged(row: AuditCheckpointRow, organisation: str, key: Ed25519PublicKey | None) -> bool:
+    if key is None:
+        return False
     try:
-        while batch := cursor.fetchmany(BATCH):
-            yield [(*row[:-1], bytes(row[-1])) for row in batch]
-    finally:
-        cursor.close()
+        key.verify(row.signature, checkpoint_message(organisation, row.seq, bytes(row.hash)))
+    except InvalidSignature:
+        return True
+    return False
 
 
 def _first_problem(
@@ -134,176 +169,49 @@ def _first_problem(
     previous: bytes,
     expected: int,
     head_seq: int,
-    checkpoints: dict[int, AuditCheckpointRow],
+    checkpoints: dict[int, bytes],
     organisation: str,
-) -> VerifyResult | None:
+) -> VerifyResult:
     """Walk a batch that failed the fast check, event by event, and name the first bad one."""
-    for values in batch:
-        seq = values[0]
-        if seq > head_seq:
-            return VerifyResult(
-                organisation,
-                expected - 1,
-                seq,
-                f"event {seq} is beyond the chain head ({head_seq}): it was "
-                "added outside the ledger",
-            )
+    for seq, prev, linked, stored in batch:
+        found: tuple[int, Problem, str] | None = None
         if seq != expected:
-            return VerifyResult(
-                organisation,
-                expected - 1,
+            found = (
                 expected,
-                f"event {expected} is missing: the next event is {seq} "
-                "(deleted, or events were renumbered)",
+                Problem.MISSING,
+                (
+                    f"event {expected} is missing: the next event is {seq} "
+                    "(deleted, or events were renumbered)"
+                ),
             )
-        previous = sha256(previous + encode(values[:-1]).encode("utf-8")).digest()
-        if previous != values[-1]:
-            return VerifyResult(
-                organisation,
-                expected - 1,
+        elif seq > head_seq:
+            found = (
                 seq,
-                f"event {seq} does not match its hash: it was edited, moved or inserted",
+                Problem.BEYOND_HEAD,
+                (
+                    f"event {seq} is beyond the chain head ({head_seq}): "
+                    "it was added outside the ledger"
+                ),
             )
-        if seq in checkpoints and checkpoints[seq].hash != previous:
-            return VerifyResult(
-                organisation, expected - 1, seq, f"event {seq} differs from the signed checkpoint"
+        elif (
+            not isinstance(prev, bytes)
+            or not isinstance(linked, bytes)
+            or not isinstance(stored, bytes)
+            or sha256(linked).digest() != stored
+        ):
+            found = seq, Problem.EDITED, f"event {seq} does not match its hash: it was edited"
+        elif prev != previous:
+            found = (
+                seq,
+                Problem.OUT_OF_PLACE,
+                (
+                    f"event {seq} does not follow event {seq - 1}: events were reordered, "
+                    "or one was inserted or removed before it"
+                ),
             )
-        expected += 1
-    return None
-
-
-@dataclass(frozen=True)
-class AccessRecord:
-    seq: int
-    at: str
-    actor: str
-    role: str
-    purpose: str
-    action: str
-    outcome: str
-    fields: list[str]
-    reason: str | None
-
-
-def history(
-    session: Session, organisation: str, subject: str, *, limit: int = 100, offset: int = 0
-) -> list[AccessRecord]:
-    """Who accessed this patient's record, when and why: newest first."""
-    rows = session.scalars(
-        select(AuditEventRow)
-        .where(AuditEventRow.organisation_id == organisation, AuditEventRow.subject_id == subject)
-        .order_by(AuditEventRow.seq.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [
-        AccessRecord(
-            row.seq,
-            row.at,
-            row.actor,
-            row.role,
-            row.purpose,
-            row.action,
-            row.outcome,
-            json.loads(row.fields),
-            row.reason,
-        )
-        for row in rows
-    ]
-
-
-_ACTION = {
-    "read": "R",
-    "search": "E",
-    "write": "U",
-    "create": "C",
-    "store": "C",
-    "export": "R",
-    "disclose": "R",
-    "erase": "D",
-}
-
-
-def to_fhir(organisation: str, row: AuditEventRow) -> dict[str, Any]:
-    """One event as a FHIR R4 AuditEvent (IHE BALP: patient as entity, purposeOfEvent)."""
-    denied = row.outcome == "denied"
-    resource: dict[str, Any] = {
-        "resourceType": "AuditEvent",
-        "id": f"{organisation}-{row.seq}",
-        "type": {
-            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
-            "code": "rest",
-            "display": "Restful Operation",
-        },
-        "subtype": [{"system": "urn:hippocratic:action", "code": row.action}],
-        "action": _ACTION.get(row.action, "E"),
-        "recorded": row.at,
-        "outcome": "4" if denied else "0",
-        "purposeOfEvent": [
-            {"coding": [{"system": "urn:hippocratic:purpose", "code": row.purpose}]}
-        ],
-        "agent": [
-            {
-                "type": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                            "code": "IRCP",
-                            "display": "information recipient",
-                        }
-                    ]
-                },
-                "role": [{"coding": [{"system": "urn:hippocratic:role", "code": row.role}]}],
-                "who": {"identifier": {"system": "urn:hippocratic:actor", "value": row.actor}},
-                "requestor": True,
-            }
-        ],
-        "source": {
-            "site": organisation,
-            "observer": {"display": "Hippocratic"},
-            "type": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/security-source-type",
-                    "code": "4",
-                    "display": "Application Server",
-                }
-            ],
-        },
-        "entity": [],
-    }
-    if row.reason:
-        resource["outcomeDesc"] = row.reason
-    if row.subject_id:
-        resource["entity"].append(
-            {
-                "what": {
-                    "identifier": {"system": "urn:hippocratic:subject", "value": row.subject_id}
-                },
-                "type": {
-                    "system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
-                    "code": "1",
-                    "display": "Person",
-                },
-                "role": {
-                    "system": "http://terminology.hl7.org/CodeSystem/object-role",
-                    "code": "1",
-                    "display": "Patient",
-                },
-                "detail": [
-                    {"type": "fields", "valueString": row.fields},
-                    {"type": "rule_ids", "valueString": row.rule_ids},
-                ],
-            }
-        )
-    if not resource["entity"]:
-        del resource["entity"]
-    return resource
-
-
-def export_fhir(session: Session, organisation: str) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(AuditEventRow)
-        .where(AuditEventRow.organisation_id == organisation)
-        .order_by(AuditEventRow.seq)
-    )
-    return [to_fhir(organisation, row) for row in rows]
+        elif seq in checkpoints and checkpoints[seq] != stored:
+            found = seq, Problem.CHECKPOINT, f"event {seq} differs from the signed checkpoint"
+        if found is not None:
+            return VerifyResult(organisation, expected - 1, *found)
+        previous, expected = stored, expected + 1
+    raise AssertionError("a batch failed the fast check but no event in it is bad")

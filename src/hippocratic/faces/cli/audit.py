@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,9 +20,21 @@ app = typer.Typer(help="The audit ledger: who accessed what, when and why.", no_
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
 
 
+class ExportFormat(StrEnum):
+    FHIR = "fhir"
+
+
 @app.command("verify")
 def verify(
     organisation: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes that check a long chain side by side (default: one per core, "
+            "at most 4).",
+        ),
+    ] = None,
     db: DbOption = None,
     keys: KeysOption = None,
     as_json: JsonFlag = False,
@@ -28,8 +42,10 @@ def verify(
     """Exit 0 if every chain is intact; otherwise exit 4 naming the first bad event."""
     wants_json(as_json)
     store = open_store(db, keys)
-    results = audit_service.verify_store(store, organisation)
-    store.dispose()
+    try:
+        results = audit_service.verify_store(store, organisation, workers)
+    finally:
+        store.dispose()
     broken = [r for r in results if not r.ok]
     if broken:
         first = broken[0]
@@ -40,6 +56,7 @@ def verify(
                 {
                     "organisation": r.organisation,
                     "first_bad_seq": r.first_bad_seq,
+                    "kind": str(r.kind),
                     "problem": r.problem,
                     "verified_events": r.count,
                 }
@@ -60,21 +77,32 @@ def verify(
 def history(
     organisation: Annotated[str, typer.Argument(help="Organisation key.")],
     subject: Annotated[str, typer.Argument(help="The patient's subject id.")],
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Events per page.")] = 100,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many newer events.")] = 0,
     db: DbOption = None,
     keys: KeysOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Who accessed this patient's record, when and why (newest first)."""
+    wants_json(as_json)
     store = open_store(db, keys)
-    records = audit_service.access_history(store, organisation, subject, limit)
-    store.dispose()
+    try:
+        records = audit_service.access_history(store, organisation, subject, limit, offset)
+    finally:
+        store.dispose()
 
     def show() -> None:
-        table = Table("when", "who", "role", "purpose", "action", "outcome", "fields")
+        table = Table("when", "who", "role", "purpose", "action", "outcome", "fields", "reason")
         for r in records:
             table.add_row(
-                r.at, r.actor, r.role, r.purpose, r.action, r.outcome, ", ".join(r.fields)
+                r.at,
+                r.actor,
+                r.role,
+                r.purpose,
+                r.action,
+                r.outcome,
+                ", ".join(r.fields),
+                r.reason or "",
             )
         console.print(table)
 
@@ -84,11 +112,24 @@ def history(
 @app.command("export")
 def export(
     organisation: Annotated[str, typer.Argument(help="Organisation key.")],
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="Only FHIR R4 is offered.")
+    ] = ExportFormat.FHIR,
     db: DbOption = None,
     keys: KeysOption = None,
 ) -> None:
-    """Print every event as a FHIR R4 Bundle of AuditEvent resources (IHE BALP shape)."""
+    """Print every event as a FHIR R4 Bundle of AuditEvent resources (IHE BALP shape),
+    streamed, so a long ledger does not have to fit in memory."""
     store = open_store(db, keys)
-    bundle = audit_service.fhir_bundle(store, organisation)
-    store.dispose()
-    typer.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
+    out = sys.stdout
+    try:
+        resources = audit_service.fhir_resources(store, organisation)
+        first = next(resources, None)  # errors (an unknown organisation) before any output
+        out.write('{"resourceType": "Bundle", "type": "collection", "entry": [')
+        if first is not None:
+            out.write("\n  " + json.dumps({"resource": first}))
+        for resource in resources:
+            out.write(",\n  " + json.dumps({"resource": resource}))
+        out.write("\n]}\n")
+    finally:
+        store.dispose()

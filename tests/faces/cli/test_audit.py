@@ -1,0 +1,100 @@
+"""``hippocratic audit verify | history | export`` from the shell."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import create_engine
+from typer.testing import CliRunner
+
+from hippocratic.faces.cli.app import app
+from hippocratic.services.records import Actor, Records
+from hippocratic.services.store import Store
+
+runner = CliRunner()
+
+
+def where(database_url: str, tmp_path: Path) -> list[str]:
+    return ["--db", database_url, "--keys", str(tmp_path / "keys")]
+
+
+@pytest.fixture
+def patient(store: Store, clock) -> str:  # type: ignore[no-untyped-def]
+    subject = Records(store, Actor("harmonic", "alice", "reception")).register(
+        "care", {"full_name": "Ada Example"}
+    )
+    clock.advance(timedelta(hours=1))
+    Records(store, Actor("harmonic", "dee", "dpo")).read(subject, "rights_requests", ["full_name"])
+    return subject
+
+
+@pytest.mark.promise("S0-81")
+def test_verify_passes_an_intact_ledger_and_names_the_first_bad_event(
+    store: Store, patient: str, database_url: str, tmp_path: Path
+) -> None:
+    ok = runner.invoke(app, ["audit", "verify", *where(database_url, tmp_path), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert {"organisation": "harmonic", "events": 2, "ok": True} in json.loads(ok.stdout)["data"]
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_event_append_only ON audit_event")
+        connection.exec_driver_sql("UPDATE audit_event SET purpose = 'care' WHERE seq = 2")
+    engine.dispose()
+    broken = runner.invoke(
+        app, ["audit", "verify", "--organisation", "harmonic", *where(database_url, tmp_path)]
+    )
+    assert broken.exit_code == 4
+    assert "harmonic: the audit ledger does not verify at event 2" in broken.stderr
+    as_json = runner.invoke(app, ["audit", "verify", *where(database_url, tmp_path), "--json"])
+    error = json.loads(as_json.stdout)["error"]
+    assert (error["code"], error["details"][0]["first_bad_seq"]) == ("audit.integrity", 2)
+    assert (error["details"][0]["kind"], error["details"][0]["verified_events"]) == ("edited", 1)
+
+
+@pytest.mark.promise("S0-81")
+def test_history_shows_who_accessed_the_record_when_and_why(
+    store: Store, patient: str, database_url: str, tmp_path: Path
+) -> None:
+    shown = runner.invoke(
+        app, ["audit", "history", "harmonic", patient, *where(database_url, tmp_path), "--json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    rows = json.loads(shown.stdout)["data"]
+    assert [(r["actor"], r["purpose"], r["action"], r["outcome"]) for r in rows] == [
+        ("dee", "rights_requests", "read", "allowed"),
+        ("alice", "care", "create", "allowed"),
+    ]
+    page = runner.invoke(
+        app,
+        ["audit", "history", "harmonic", patient, "--limit", "1", "--offset", "1",
+         *where(database_url, tmp_path), "--json"],
+    )  # fmt: skip
+    assert [r["actor"] for r in json.loads(page.stdout)["data"]] == ["alice"]
+    table = runner.invoke(app, ["audit", "history", "harmonic", patient,
+                                *where(database_url, tmp_path)])  # fmt: skip
+    assert table.exit_code == 0
+    assert "dee" in table.stdout and "alice" in table.stdout
+
+
+def test_export_prints_a_valid_fhir_bundle(
+    store: Store, patient: str, database_url: str, tmp_path: Path
+) -> None:
+    out = runner.invoke(
+        app, ["audit", "export", "harmonic", "--format", "fhir", *where(database_url, tmp_path)]
+    )
+    assert out.exit_code == 0, out.output
+    bundle = Bundle.model_validate(json.loads(out.stdout))
+    assert [e.resource.action for e in bundle.entry] == ["C", "R"]
+    assert bundle.entry[1].resource.entity[0].what.reference == f"Patient/{patient}"
+    empty = runner.invoke(app, ["audit", "export", "harmony", *where(database_url, tmp_path)])
+    assert json.loads(empty.stdout)["entry"] == []
+    unknown = runner.invoke(app, ["audit", "export", "nobody", *where(database_url, tmp_path)])
+    assert unknown.exit_code != 0
+    assert unknown.stdout == ""
