@@ -8,7 +8,6 @@ chain on appends), and a bare fetch of every column (the floor for verification)
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert
 
 from benchmarks.timing import Timing, ratio
+from hippocratic.services.audit import default_workers
 from hippocratic.storage.database import Base, make_engine, session_factory
 from hippocratic.storage.ledger import AuditEvent, AuditEventRow, append
 
@@ -172,7 +172,7 @@ def main() -> None:
         print(f"  {chained.line('us')}   = {1 / chained.median:,.0f} events/s median")
         print(f"  {plain.line('us')}   = {1 / plain.median:,.0f} events/s median")
         print(f"  chained / raw: {chained.median / plain.median:.2f}x per event (medians)")
-        workers = max(1, min(4, len(os.sched_getaffinity(0))))
+        workers = default_workers()
         single, fetched, single_peak = verification(url, 1)
         parallel, _, parallel_peak = verification(url, workers)
         print(f"verify {EVENTS:,} events, {VERIFY_RUNS} runs each in fresh processes:")

@@ -64,22 +64,7 @@ class Ledger:
             return connection.execute(text(sql), params).scalar()
 
     def unguard(self) -> None:
-        """Drop every ledger trigger, as someone with full database access could."""
-        with self.engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                names = connection.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                ).scalars()
-                for name in list(names):
-                    connection.exec_driver_sql(f"DROP TRIGGER {name}")
-            else:
-                rows = connection.exec_driver_sql(
-                    "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c "
-                    "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
-                    "AND c.relnamespace = current_schema()::regnamespace"
-                ).all()
-                for name, table in rows:
-                    connection.exec_driver_sql(f"DROP TRIGGER {name} ON {table}")
+        unguard(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -89,3 +74,33 @@ def open_ledger(database_url: str) -> Ledger:
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     return Ledger(engine, session_factory(engine), Ed25519PrivateKey.generate())
+
+
+def unguard(engine: Engine) -> None:
+    """Drop every ledger trigger, as someone with full database access could."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            names = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).scalars()
+            for name in list(names):
+                connection.exec_driver_sql(f"DROP TRIGGER {name}")
+        else:
+            rows = connection.exec_driver_sql(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c "
+                "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+                "AND c.relnamespace = current_schema()::regnamespace"
+            ).all()
+            for name, table in rows:
+                connection.exec_driver_sql(f"DROP TRIGGER {name} ON {table}")
+
+
+def tamper(database_url: str, sql: str) -> None:
+    """Get past the ledger's triggers and run ``sql`` on the store, as an attacker could."""
+    engine = make_engine(database_url)
+    try:
+        unguard(engine)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(sql)
+    finally:
+        engine.dispose()

@@ -18,7 +18,8 @@ __all__ = ["AccessRecord", "Problem", "VerifyResult"]
 
 def default_workers() -> int:
     """One verifying process per core this process may use, at most four."""
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(1, min(4, len(usable) if usable else os.cpu_count() or 1))
 
 
 def verify_store(

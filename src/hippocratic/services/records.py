@@ -58,6 +58,7 @@ class Records:
     def __init__(self, store: Store, actor: Actor) -> None:
         self.store = store
         self.actor = actor
+        self._vault = store.vault.for_organisation(actor.organisation)
         self._signer = store.vault.signing_key(actor.organisation)
 
     def _guard(self, session: Session) -> Guard:
@@ -119,7 +120,7 @@ class Records:
         org = self.actor.organisation
         identifiers = compile_policy(self.store.policy_of(org)).identifier_fields
         return {
-            field: self.store.vault.blind_index(org, field, value)
+            field: self._vault.blind_index(field, value)
             for field, value in values.items()
             if field in identifiers
         }
@@ -132,19 +133,16 @@ class Records:
         values: Mapping[str, str],
         indexes: Mapping[str, bytes],
     ) -> None:
-        compiled, org, vault = guard.compiled, self.actor.organisation, self.store.vault
-        cipher = None
-        stored = []
-        for field, value in values.items():
-            ciphertext, plain = None, None
-            if field in compiled.encrypted_fields:
-                if cipher is None:
-                    vault.ensure_subject_key(org, subject)
-                    cipher = vault.subject_cipher(org, subject)
-                ciphertext = vault.encrypt(cipher, org, subject, field, value)
-            else:
-                plain = value
-            stored.append(StoredValue(field, ciphertext, plain, indexes.get(field)))
+        encrypted = guard.compiled.encrypted_fields
+        stored = [
+            StoredValue(
+                field,
+                self._vault.encrypt_field(subject, field, value) if field in encrypted else None,
+                None if field in encrypted else value,
+                indexes.get(field),
+            )
+            for field, value in values.items()
+        ]
         repository.put(subject, stored, self.store.clock.now())
 
     def read(
@@ -167,23 +165,15 @@ class Records:
     def _reveal(
         self, decision: Decision, subject: str, rows: list[StoredValue]
     ) -> dict[str, FieldValue]:
-        org, vault = self.actor.organisation, self.store.vault
-        cipher = None
-        erased = False
         values: dict[str, FieldValue] = {}
         for row in rows:
+            plain = row.value or ""
             if row.ciphertext is not None:
-                if cipher is None and not erased:
-                    try:
-                        cipher = vault.subject_cipher(org, subject)
-                    except Erased:
-                        erased = True
-                if erased or cipher is None:
+                try:
+                    plain = self._vault.decrypt_field(subject, row.field, row.ciphertext)
+                except Erased:
                     values[row.field] = FieldValue(FieldState.ERASED, None)
                     continue
-                plain = vault.decrypt(cipher, org, subject, row.field, row.ciphertext)
-            else:
-                plain = row.value or ""
             mask = decision.masked.get(row.field)
             values[row.field] = (
                 FieldValue(FieldState.MASKED, mask.apply(plain))
@@ -213,7 +203,7 @@ class Records:
                     self.store.clock.now(),
                     self.store.consents,
                 )
-                index = self.store.vault.blind_index(org, field, value)
+                index = self._vault.blind_index(field, value)
                 found = PatientRepository(session, org).find(field, index, visible)
         if not decision.allowed:
             raise _refuse(decision)
@@ -286,4 +276,4 @@ class Records:
             raise _refuse(assessment.decision)
         if not assessment.facts.known:
             raise NotFound(f"no patient {subject} in {self.actor.organisation}")
-        self.store.vault.shred(self.actor.organisation, subject)
+        self._vault.shred_subject(subject)

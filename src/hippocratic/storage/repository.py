@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hippocratic.storage.record import SubjectFieldRow
@@ -33,22 +33,12 @@ _VALUES = select(SubjectFieldRow.field, SubjectFieldRow.ciphertext, SubjectField
     SubjectFieldRow.subject_id == bindparam("subject"),
     SubjectFieldRow.field.in_(bindparam("fields", expanding=True)),
 )
-_EXISTS = select(
-    exists().where(
-        SubjectRow.organisation_id == bindparam("organisation"),
-        SubjectRow.subject_id == bindparam("subject"),
-    )
-)
 
 
 class PatientRepository:
     def __init__(self, session: Session, organisation: str) -> None:
         self.session = session
         self.organisation = organisation
-
-    def exists(self, subject: str) -> bool:
-        params = {"organisation": self.organisation, "subject": subject}
-        return bool(self.session.execute(_EXISTS, params).scalar())
 
     def add_subject(self, subject: str, at: datetime) -> None:
         self.session.add(

@@ -102,6 +102,7 @@ class Vault:
         self._now = now
         self._organisation_keys: dict[tuple[str, int], AESGCM] = {}
         self._index_keys: dict[str, bytes] = {}
+        self._signing_keys: dict[str, Ed25519PrivateKey] = {}
         self._subject_keys = SubjectKeyCache(cache_size, cache_seconds)
 
     @staticmethod
@@ -301,9 +302,12 @@ class Vault:
         return index.blind_index(key, field, value)
 
     def signing_key(self, organisation: str) -> Ed25519PrivateKey:
-        return Ed25519PrivateKey.from_private_bytes(
-            self._service_secret(organisation, "audit_signing")
-        )
+        """The organisation's audit signing key, read from the key store once per process."""
+        key = self._signing_keys.get(organisation)
+        if key is None:
+            secret = self._service_secret(organisation, "audit_signing")
+            key = self._signing_keys[organisation] = Ed25519PrivateKey.from_private_bytes(secret)
+        return key
 
     def _service_secret(self, organisation: str, purpose: str) -> bytes:
         with self._keys() as session:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import create_engine
+from tests.storage.ledger_store import tamper
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
@@ -39,14 +39,7 @@ def test_verify_passes_an_intact_ledger_and_names_the_first_bad_event(
     ok = runner.invoke(app, ["audit", "verify", *where(database_url, tmp_path), "--json"])
     assert ok.exit_code == 0, ok.output
     assert {"organisation": "harmonic", "events": 2, "ok": True} in json.loads(ok.stdout)["data"]
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-        else:
-            connection.exec_driver_sql("DROP TRIGGER audit_event_append_only ON audit_event")
-        connection.exec_driver_sql("UPDATE audit_event SET purpose = 'care' WHERE seq = 2")
-    engine.dispose()
+    tamper(database_url, "UPDATE audit_event SET purpose = 'care' WHERE seq = 2")
     broken = runner.invoke(
         app, ["audit", "verify", "--organisation", "harmonic", *where(database_url, tmp_path)]
     )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from tests.storage.ledger_store import tamper
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
@@ -31,14 +31,7 @@ def test_init_seed_rotate_verify_and_detect_tampering(database_url: str, tmp_pat
     assert "3 events, chain intact" in verified.stdout
     bundle = json.loads(runner.invoke(app, ["audit", "export", "harmonic", *where]).stdout)
     assert len(bundle["entry"]) == 3
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-        else:
-            connection.exec_driver_sql("DROP TRIGGER audit_event_append_only ON audit_event")
-        connection.exec_driver_sql("UPDATE audit_event SET actor = 'someone-else' WHERE seq = 2")
-    engine.dispose()
+    tamper(database_url, "UPDATE audit_event SET actor = 'someone-else' WHERE seq = 2")
     broken = runner.invoke(app, ["audit", "verify", *where, "--json"])
     assert broken.exit_code == 4
     error = json.loads(broken.stdout)["error"]
