@@ -3,7 +3,10 @@ HTTP statuses and the JSON error envelope; nothing else in the package defines a
 
     HippocraticError
     ├── InputError            input.invalid        400  bad flag, date, file or request body
-    │   └── PolicyInvalid     policy.invalid       422  a policy file that fails validation
+    │   ├── PolicyInvalid     policy.invalid       422  a policy file that fails validation
+    │   ├── CardNumberRefused input.card_number    400  a payment card number, never stored
+    │   ├── NoticeRequired    collection.notice    400  a capture without the notice presented
+    │   └── TooLarge          input.too_large      413  a request body over the limit
     ├── NotFound              not_found            404
     ├── Conflict              conflict             409
     │   └── StoreExists       store.exists         409  init on a store that already holds data
@@ -61,6 +64,23 @@ class InputError(HippocraticError):
 class PolicyInvalid(InputError):
     code = "policy.invalid"
     http_status = 422
+
+
+class CardNumberRefused(InputError):
+    """A full card number where none may be: refused before anything is stored or logged."""
+
+    code = "input.card_number"
+
+
+class NoticeRequired(InputError):
+    """Personal data offered without the privacy notice that must be presented first (Art. 13)."""
+
+    code = "collection.notice"
+
+
+class TooLarge(InputError):
+    code = "input.too_large"
+    http_status = 413
 
 
 class NotFound(HippocraticError):

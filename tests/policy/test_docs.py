@@ -29,6 +29,7 @@ PREFIXES = [
     "yaml",
     "file",
     "schema",
+    "records",
 ]
 RULE = re.compile(rf'"((?:{"|".join(PREFIXES)})\.[a-z_0-9]+)"')
 

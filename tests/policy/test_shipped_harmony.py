@@ -59,6 +59,9 @@ def test_the_five_kinds_of_data_with_their_fields(harmony: Policy) -> None:
         "marketing_preferences",
         "requests",
         "financial",
+        # version 2: implied by "provide healthcare services" and "manage our relationship"
+        "services_booked",
+        "communications",
     }
     expected = {
         "full_name": "user.name",

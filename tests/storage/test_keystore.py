@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, ForeignKeyConstraint, UniqueConstraint, select, text
 
 from hippocratic.errors import ConfigurationError, Erased
+from hippocratic.storage.ciphertext import seal, unseal
 from hippocratic.storage.database import Base
 from hippocratic.storage.keystore import (
     MASTER_KEY_ENV,
@@ -137,8 +138,8 @@ def test_keys_are_stored_wrapped(key_engine: Engine) -> None:
     key = vault.subject_cipher("harmonic", "p1")
     wrapped = {row[1]: bytes(row[2]) for row in table_rows(key_engine, "subject_key")}["p1"]
     assert len(wrapped) == 12 + 32 + 16  # nonce, sealed 256-bit key, tag
-    blob = vault.encrypt(key, "harmonic", "p1", "email", "ada@example.org")
-    assert vault.decrypt(key, "harmonic", "p1", "email", blob) == "ada@example.org"
+    blob = seal(key, "harmonic", "p1", "email", "ada@example.org")
+    assert unseal(key, "harmonic", "p1", "email", blob) == "ada@example.org"
 
 
 def test_a_shred_is_immediate_in_this_process_and_the_subject_cannot_be_rekeyed(
@@ -196,7 +197,7 @@ def test_master_rotation_rewraps_every_key_and_retires_the_old_master(key_engine
         vault.create_organisation(org)
         vault.ensure_subject_key(org, "p1")
     blobs = {
-        org: vault.encrypt(vault.subject_cipher(org, "p1"), org, "p1", "email", f"{org}@x.org")
+        org: seal(vault.subject_cipher(org, "p1"), org, "p1", "email", f"{org}@x.org")
         for org in ("harmonic", "harmony")
     }
     assert vault.rotate_master(new) == 2 * 3  # organisation, blind-index and signing key
@@ -205,9 +206,7 @@ def test_master_rotation_rewraps_every_key_and_retires_the_old_master(key_engine
     assert ids == {new.key_id}
     fresh = make_vault(key_engine, new)
     for org, blob in blobs.items():
-        assert fresh.decrypt(fresh.subject_cipher(org, "p1"), org, "p1", "email", blob) == (
-            f"{org}@x.org"
-        )
+        assert unseal(fresh.subject_cipher(org, "p1"), org, "p1", "email", blob) == (f"{org}@x.org")
     with pytest.raises(ConfigurationError, match="does not unwrap"):
         make_vault(key_engine, old).subject_cipher("harmonic", "p1")
 
@@ -224,7 +223,7 @@ def test_organisation_key_rotation_rewraps_subject_keys_and_deletes_old_versions
     for n in range(12):
         vault.ensure_subject_key("harmonic", f"p{n}")
         key = vault.subject_cipher("harmonic", f"p{n}")
-        blobs[f"p{n}"] = vault.encrypt(key, "harmonic", f"p{n}", "name", f"Patient {n}")
+        blobs[f"p{n}"] = seal(key, "harmonic", f"p{n}", "name", f"Patient {n}")
     before = {row[1]: bytes(row[2]) for row in table_rows(key_engine, "subject_key")}
     assert vault.rotate_organisation_key("harmonic", batch=5) == 12
     assert vault.rotate_organisation_key("harmonic", batch=5) == 12
@@ -240,7 +239,7 @@ def test_organisation_key_rotation_rewraps_subject_keys_and_deletes_old_versions
     fresh = make_vault(key_engine, master)
     for subject, blob in blobs.items():
         key = fresh.subject_cipher("harmonic", subject)
-        assert fresh.decrypt(key, "harmonic", subject, "name", blob).startswith("Patient")
+        assert unseal(key, "harmonic", subject, "name", blob).startswith("Patient")
 
 
 def test_a_key_store_backup_from_before_a_rotation_cannot_bring_back_a_shredded_key(
@@ -251,7 +250,7 @@ def test_a_key_store_backup_from_before_a_rotation_cannot_bring_back_a_shredded_
     vault = make_vault(key_engine, old)
     vault.create_organisation("harmonic")
     vault.ensure_subject_key("harmonic", "p1")
-    blob = vault.encrypt(vault.subject_cipher("harmonic", "p1"), "harmonic", "p1", "name", "Ada")
+    blob = seal(vault.subject_cipher("harmonic", "p1"), "harmonic", "p1", "name", "Ada")
     backups = []
     for name in ("backup", "grafted"):
         backup = open_key_engine(f"sqlite:///{tmp_path / name}.db")
@@ -272,7 +271,7 @@ def test_a_key_store_backup_from_before_a_rotation_cannot_bring_back_a_shredded_
     # as the key store re-applies the live store's shreds.
     restored = make_vault(backup, old)
     key = restored.subject_cipher("harmonic", "p1")
-    assert restored.decrypt(key, "harmonic", "p1", "name", blob) == "Ada"
+    assert unseal(key, "harmonic", "p1", "name", blob) == "Ada"
     assert restored.reapply_shreds("harmonic", vault.tombstones("harmonic")) == 1
     with pytest.raises(Erased):
         restored.subject_cipher("harmonic", "p1")
@@ -286,7 +285,7 @@ def test_rotation_does_not_interrupt_readers(key_engine: Engine) -> None:
     vault.create_organisation("harmonic")
     for n in range(40):
         vault.ensure_subject_key("harmonic", f"p{n}")
-    blob = vault.encrypt(vault.subject_cipher("harmonic", "p3"), "harmonic", "p3", "name", "Ada")
+    blob = seal(vault.subject_cipher("harmonic", "p3"), "harmonic", "p3", "name", "Ada")
     reader = make_vault(key_engine, master, cache_seconds=0)
     failures: list[BaseException] = []
     done = threading.Event()
@@ -296,7 +295,7 @@ def test_rotation_does_not_interrupt_readers(key_engine: Engine) -> None:
         while not done.is_set() or reads < 20:
             try:
                 key = reader.subject_cipher("harmonic", "p3")
-                assert reader.decrypt(key, "harmonic", "p3", "name", blob) == "Ada"
+                assert unseal(key, "harmonic", "p3", "name", blob) == "Ada"
             except BaseException as error:
                 failures.append(error)
                 return

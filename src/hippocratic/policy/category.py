@@ -81,8 +81,6 @@ class DataCategory(PolicyModel):
 
     @property
     def encrypted(self) -> bool:
-        """Identity and special-category data are ciphertext at rest (invariant 2)."""
-        return self.special_category or self.sensitivity in (
-            Sensitivity.IDENTITY,
-            Sensitivity.SPECIAL,
-        )
+        """Identity, special-category and confidential (payment, financial) data are ciphertext
+        at rest under the subject's key (invariant 2), so erasing the key erases them too."""
+        return self.special_category or self.sensitivity is not Sensitivity.PERSONAL

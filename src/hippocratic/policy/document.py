@@ -13,8 +13,10 @@ from hippocratic.policy.model import PolicyModel
 from hippocratic.policy.organisation import Notice, Organisation
 from hippocratic.policy.purpose import Purpose
 from hippocratic.policy.recipient import Recipient
+from hippocratic.policy.record_binding import RecordBindings
 from hippocratic.policy.retention import RetentionRule
 from hippocratic.policy.role import Role
+from hippocratic.policy.service import Service
 from hippocratic.policy.settings import Breach, Marketing, Rights, SecurityMeasure
 
 SCHEMA_VERSION = 1
@@ -35,6 +37,8 @@ class Policy(PolicyModel):
     breach: Breach = Breach()
     security: list[SecurityMeasure] = PydanticField(default_factory=list)
     forms: list[Form] = PydanticField(default_factory=list)
+    services: list[Service] = PydanticField(default_factory=list)
+    records: RecordBindings = RecordBindings()
 
     @cached_property
     def category_by_key(self) -> dict[str, DataCategory]:
@@ -67,3 +71,7 @@ class Policy(PolicyModel):
     @cached_property
     def form_by_key(self) -> dict[str, Form]:
         return {form.key: form for form in self.forms}
+
+    @cached_property
+    def service_by_key(self) -> dict[str, Service]:
+        return {service.key: service for service in self.services}

@@ -15,6 +15,7 @@ from hippocratic.policy.checks.collection import check_cards, check_collection
 from hippocratic.policy.checks.cookie import check_cookies
 from hippocratic.policy.checks.disclosure import check_health_to_marketing, check_transfers
 from hippocratic.policy.checks.lawful_basis import check_lawful_bases
+from hippocratic.policy.checks.records import check_records
 from hippocratic.policy.checks.references import check_references
 from hippocratic.policy.checks.retention import check_retention
 from hippocratic.policy.checks.special_category import check_special_categories
@@ -35,6 +36,7 @@ CHECKS = (
     check_retention,
     check_collection,
     check_cookies,
+    check_records,
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hippocratic.storage.ciphertext import SubjectKey
+from hippocratic.storage.ciphertext import SubjectKey, seal, unseal
 from hippocratic.storage.vault import Vault
 
 
@@ -28,13 +28,13 @@ class OrganisationVault:
 
     def encrypt_field(self, subject: str, field: str, plaintext: str) -> bytes:
         key = self.ensure_subject_key(subject)
-        return self.vault.encrypt(key, self.organisation, subject, field, plaintext)
+        return seal(key, self.organisation, subject, field, plaintext)
 
     def decrypt_field(self, subject: str, field: str, blob: bytes) -> str:
         """The plaintext; ``Erased`` if the subject was shredded, ``TamperedData`` if the
         ciphertext belongs to another subject, field or organisation."""
         key = self.subject_key(subject)
-        return self.vault.decrypt(key, self.organisation, subject, field, blob)
+        return unseal(key, self.organisation, subject, field, blob)
 
     def blind_index(self, field: str, value: str) -> bytes:
         return self.vault.blind_index(self.organisation, field, value)

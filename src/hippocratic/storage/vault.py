@@ -12,8 +12,7 @@ API (the key store's engine is separate from the data's; see ``storage.keystore`
     clinic.shred_subject(subject)                        # one keyed delete
     clinic.decrypt_field(subject, "email", blob)         # raises hippocratic.errors.Erased
 
-For many fields of one patient, fetch the key once: ``key = vault.subject_cipher(org, subject)``
-then ``vault.encrypt(key, org, subject, field, text)`` / ``vault.decrypt(...)``.
+For many fields of one patient, fetch the key once (``subject_cipher``), then ``ciphertext.seal``.
 
 Ciphertexts (``storage.ciphertext``) are bound to organisation, subject and field: moved to
 another row, field or organisation they fail with ``TamperedData``, never someone else's value.
@@ -27,10 +26,7 @@ Unwrapped subject keys are cached per process (LRU, ``cache_size`` keys, ``cache
 each). A shred drops the key from this process's cache at once, including against a load that
 raced with it; another process drops its copy within ``cache_seconds``.
 
-Rotation: ``rotate_master`` re-wraps organisation and service keys under a new master key;
-``rotate_organisation_key`` puts every subject key under a new organisation key version and
-deletes the old versions, in short batched transactions. Data keys and ciphertext are untouched,
-so every value stays readable throughout and nobody waits longer than one batch.
+Rotation (``rotate_master``, ``rotate_organisation_key``): see ``storage.key_rotation``.
 """
 
 from __future__ import annotations
@@ -38,6 +34,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -52,7 +49,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hippocratic.errors import ConfigurationError, Erased, TamperedData
 from hippocratic.storage import blind_index as index
 from hippocratic.storage import key_rotation
-from hippocratic.storage.ciphertext import NONCE, SubjectKey, seal, unseal
+from hippocratic.storage.ciphertext import NONCE, SubjectKey
 from hippocratic.storage.ciphertext import context as _context
 from hippocratic.storage.key_cache import SubjectKeyCache
 from hippocratic.storage.keystore import (
@@ -103,6 +100,7 @@ class Vault:
         self._organisation_keys: dict[tuple[str, int], AESGCM] = {}
         self._index_keys: dict[str, bytes] = {}
         self._signing_keys: dict[str, Ed25519PrivateKey] = {}
+        self._staff_keys: dict[str, AESGCM] = {}
         self._subject_keys = SubjectKeyCache(cache_size, cache_seconds)
 
     @staticmethod
@@ -282,18 +280,6 @@ class Vault:
             ) from None
         return SubjectKey.from_bytes(key)
 
-    def encrypt(
-        self, key: SubjectKey, organisation: str, subject: str, field: str, plaintext: str
-    ) -> bytes:
-        """Seal one field's value (see ``storage.ciphertext`` for the format)."""
-        return seal(key, organisation, subject, field, plaintext)
-
-    def decrypt(
-        self, key: SubjectKey, organisation: str, subject: str, field: str, blob: bytes
-    ) -> str:
-        """Open one field's value; ``TamperedData`` if it does not belong to this place."""
-        return unseal(key, organisation, subject, field, blob)
-
     def blind_index(self, organisation: str, field: str, value: str) -> bytes:
         key = self._index_keys.get(organisation)
         if key is None:
@@ -315,6 +301,25 @@ class Vault:
             if row is None:
                 raise ConfigurationError(f"organisation {organisation!r} has no {purpose} key")
             return self._master.unwrap(row.wrapped, _context(organisation, purpose))
+
+    def staff_secrets(self, organisation: str) -> AESGCM:
+        """The key that seals staff second-factor secrets, minted on first use (stores made
+        before staff sign-in have none); it lives in the key store like every other key."""
+        if organisation in self._staff_keys:
+            return self._staff_keys[organisation]
+        try:
+            key = self._staff_keys[organisation] = AESGCM(
+                self._service_secret(organisation, "staff_secrets")
+            )
+            return key
+        except ConfigurationError:
+            secret = secrets.token_bytes(32)
+            wrapped = self._master.wrap(secret, _context(organisation, "staff_secrets"))
+            row = ServiceKeyRow(organisation_id=organisation, purpose="staff_secrets",
+                                wrapped=wrapped, master_key_id=self._master.key_id)  # fmt: skip
+            with suppress(IntegrityError), self._keys.begin() as session:
+                session.add(row)  # an IntegrityError: another process minted it first
+            return self.staff_secrets(organisation)
 
     def shred(self, organisation: str, subject: str) -> None:
         """Destroy the subject's data key: one keyed delete and a tombstone, whatever the size.
