@@ -39,18 +39,29 @@ def under_break_glass(
 
 
 def start_care(
-    session: Session, organisation: str, subject: str, clinician: str, at: datetime
+    session: Session,
+    organisation: str,
+    subject: str,
+    clinician: str,
+    at: datetime,
+    until: datetime | None = None,
 ) -> None:
-    """The clinician now cares for the patient (e.g. a booked scan), until ``end_care``."""
+    """The clinician cares for the patient from ``at`` (e.g. a booked scan) until ``until``
+    or ``end_care``. A relationship already running is extended, never shortened."""
     if session.get(SubjectRow, (organisation, subject)) is None:
         raise NotFound(f"no patient {subject} in {organisation}")
+    current = session.get(CareRelationshipRow, (organisation, clinician, subject))
+    if current is not None and (current.ended_at is None or current.ended_at > at):
+        if current.ended_at is not None and (until is None or until > current.ended_at):
+            current.ended_at = until
+        return
     session.merge(
         CareRelationshipRow(
             organisation_id=organisation,
             actor=clinician,
             subject_id=subject,
             started_at=at,
-            ended_at=None,
+            ended_at=until,
         )
     )
 

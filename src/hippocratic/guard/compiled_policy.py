@@ -37,6 +37,12 @@ class CompiledPolicy:
     display_masks: dict[str, Mask]
     encrypted_fields: frozenset[str]
     identifier_fields: frozenset[str]
+    titles: dict[str, str]
+    """What people call each role, purpose, category and field (``role:reception`` ->
+    "Reception and administration"), so a denial speaks their language."""
+
+    def title(self, kind: str, key: str) -> str:
+        return self.titles.get(f"{kind}:{key}", key)
 
 
 _COMPILED: dict[int, tuple[Policy, CompiledPolicy]] = {}
@@ -87,6 +93,12 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         identifier_fields=frozenset(
             f.key for c in policy.categories for f in c.fields if f.identifier
         ),
+        titles={
+            **{f"role:{r.key}": r.title for r in policy.roles},
+            **{f"purpose:{p.key}": p.title for p in policy.purposes},
+            **{f"category:{c.key}": c.title for c in policy.categories},
+            **{f"field:{f.key}": f.title for c in policy.categories for f in c.fields},
+        },
     )
     _COMPILED[id(policy)] = (policy, compiled)
     return compiled

@@ -15,6 +15,9 @@ class Action(StrEnum):
     DISCLOSE = "disclose"
     STORE = "store"
     """Keep data without using it: the only processing allowed for a restricted subject."""
+    AUTHOR = "author"
+    """Write content the organisation itself generates (a scan report): only staff who may
+    read the field in full may author it, unlike capturing what a patient tells us."""
 
 
 @dataclass(frozen=True)

@@ -42,18 +42,29 @@ def _mask(
 
 
 def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) -> Decision:
+    """Each reason is written for the person refused: the policy's own names for roles,
+    purposes, categories and fields, and what they can do about it; the rule ids say the same
+    to a DPO or an auditor."""
+    title = policy.title
     role = policy.roles.get(request.role)
     if role is None:
         return Decision(
-            False, ("role:unknown",), reasons=(f"no role {request.role!r} in the policy",)
+            False,
+            ("role:unknown",),
+            reasons=(f"your role ({request.role}) is not one this organisation's policy defines",),
         )
+    role_title = title("role", request.role)
     purpose = policy.purposes.get(request.purpose)
     if purpose is None or request.purpose not in role.purposes:
         return Decision(
             False,
             (f"role:{request.role}/purpose:{request.purpose}",),
-            reasons=(f"role {request.role} may not act for purpose {request.purpose}",),
+            reasons=(
+                f"{role_title} staff may not use personal data for "
+                f"“{title('purpose', request.purpose)}”",
+            ),
         )
+    purpose_title = title("purpose", request.purpose)
     rules = [f"role:{request.role}/purpose:{request.purpose}"]
     categories: list[str] = []
     masked: dict[str, Mask] = {}
@@ -64,23 +75,34 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
         if category is None:
             denied.append(field)
             rules.append(f"field:unknown:{field}")
-            reasons.append(f"no field {field!r} in the policy")
+            reasons.append(f"“{field}” is not something this organisation records")
             continue
+        field_title = title("field", field)
         if category not in purpose.categories:
             denied.append(field)
             rules.append(f"purpose:{request.purpose}/category:{category}")
-            reasons.append(f"purpose {request.purpose} does not cover {category} ({field})")
+            reasons.append(
+                f"“{purpose_title}” does not use {title('category', category)} ({field_title})"
+            )
             continue
         if category in policy.special_categories and not purpose.has_special_condition:
             denied.append(field)
             rules.append(f"art9:{request.purpose}")
-            reasons.append(f"no Art. 9 condition for {category} under {request.purpose}")
+            reasons.append(
+                f"{title('category', category)} is health data, and “{purpose_title}” has no "
+                "lawful condition for using health data (UK GDPR Art. 9)"
+            )
             continue
         mask, rule = _mask(policy, role, request.role, field, category)
-        if mask is not None and request.action is Action.SEARCH:
+        if mask is not None and request.action in (Action.SEARCH, Action.AUTHOR):
             denied.append(field)
             rules.append(rule)
-            reasons.append(f"{field} is shown to {request.role} masked, so cannot be searched on")
+            reasons.append(
+                f"{role_title} staff see {field_title} only hidden, so cannot search on it"
+                if request.action is Action.SEARCH
+                else f"only staff who may read {field_title} may write it; {role_title} "
+                "staff see it hidden"
+            )
             continue
         if category not in categories:
             categories.append(category)
@@ -99,13 +121,15 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
     if purpose.consent_required and request.purpose not in facts.consented_purposes:
         return _deny(
             [*rules, f"consent:{request.purpose}"],
-            f"no live consent for {request.purpose}",
+            f"the patient has not agreed to “{purpose_title}”, or has withdrawn their consent, "
+            "or it has lapsed",
             categories,
         )
     if facts.restricted and request.action is not Action.STORE and not purpose.legal_claims:
         return _deny(
             [*rules, "restriction:art18"],
-            "processing is restricted (Art. 18): data may only be stored",
+            "the patient has asked us to restrict the use of their data (UK GDPR Art. 18): it "
+            "may be kept but not used",
             categories,
         )
     if role.care_relationship_required and request.subject is not None:
@@ -116,8 +140,8 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
         else:
             return _deny(
                 [*rules, "care:none"],
-                "no care relationship with this patient; use break-glass with a reason "
-                "if this is an emergency",
+                "you are not caring for this patient (no booking or referral with you); in an "
+                "emergency, use break-glass and say why",
                 categories,
             )
     return Decision(True, tuple(rules), masked, categories=tuple(categories))

@@ -20,3 +20,6 @@ class Role(PolicyModel):
     """Needs a care relationship with the patient; break-glass (reason, time-boxed) otherwise."""
     break_glass: bool = False
     """May use break-glass when no care relationship exists; every use is reviewed by the DPO."""
+    dpo: bool = False
+    """Acts as the Data Protection Officer (or manager): reviews every break-glass use, the
+    Art. 14 notices that are due, and the organisation's cases and requests."""

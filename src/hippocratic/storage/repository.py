@@ -7,11 +7,11 @@ Hot statements are built once with bound parameters, so a read costs one cached 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from hippocratic.storage.record import SubjectFieldRow
@@ -27,6 +27,9 @@ class StoredValue:
     value: str | None = None
     blind_index: bytes | None = None
 
+
+MAX_MATCHES = 50
+"""A search is for finding a person, not listing people: at most this many matches."""
 
 _VALUES = select(SubjectFieldRow.field, SubjectFieldRow.ciphertext, SubjectFieldRow.value).where(
     SubjectFieldRow.organisation_id == bindparam("organisation"),
@@ -72,22 +75,23 @@ class PatientRepository:
             StoredValue(row[0], row[1], row[2]) for row in self.session.execute(_VALUES, params)
         ]
 
-    def find(self, field: str, index: bytes, visible: ColumnElement[bool]) -> list[str]:
-        """Subjects whose ``field`` has this blind index, among those ``visible`` selects."""
-        query = (
-            select(SubjectRow.subject_id)
-            .join(
-                SubjectFieldRow,
-                (SubjectFieldRow.organisation_id == SubjectRow.organisation_id)
-                & (SubjectFieldRow.subject_id == SubjectRow.subject_id),
-            )
-            .where(
-                SubjectRow.organisation_id == self.organisation,
+    def find(self, indexes: Mapping[str, bytes], visible: ColumnElement[bool]) -> list[str]:
+        """Subjects whose fields have all of these blind indexes, among those ``visible``
+        (the guard's scope) selects."""
+        conditions = [
+            exists().where(
+                SubjectFieldRow.organisation_id == SubjectRow.organisation_id,
+                SubjectFieldRow.subject_id == SubjectRow.subject_id,
                 SubjectFieldRow.field == field,
                 SubjectFieldRow.blind_index == index,
-                visible,
             )
+            for field, index in indexes.items()
+        ]
+        query = (
+            select(SubjectRow.subject_id)
+            .where(SubjectRow.organisation_id == self.organisation, visible, *conditions)
             .order_by(SubjectRow.subject_id)
+            .limit(MAX_MATCHES)
         )
         return list(self.session.scalars(query))
 

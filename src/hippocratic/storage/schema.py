@@ -9,10 +9,20 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
-from hippocratic.storage import care, consent, ledger, organisation, record, subject
+from hippocratic.storage import (
+    care,
+    clinic,
+    collection,
+    consent,
+    ledger,
+    organisation,
+    record,
+    staff,
+    subject,
+)
 from hippocratic.storage.database import Base
 
-TABLE_MODULES = (organisation, subject, record, care, consent, ledger)
+TABLE_MODULES = (organisation, subject, record, care, consent, ledger, clinic, collection, staff)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

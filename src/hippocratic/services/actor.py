@@ -1,0 +1,15 @@
+"""Who is acting: a member of staff (or an integration's token) in one organisation, in one
+role from its policy. Every service acts as an ``Actor``; the guard decides on its role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    organisation: str
+    actor: str
+    """The username of a member of staff, ``token:<id>`` for an API token, ``operator`` for
+    the command line, or a named job."""
+    role: str

@@ -1,0 +1,138 @@
+"""What every clinic-record service shares: acting as one actor in one organisation, asking the
+guard, sealing and revealing values under the patient's key, and refusing in the reader's words.
+
+The pattern of every operation (invariant 1)::
+
+    with store.sessions.begin() as session:
+        assessment = self.assess(session, request)     # decided and audited in this transaction
+        if assessment.decision.allowed and assessment.facts.known:
+            ...write or read...
+    self.enforce(assessment)                           # after the commit: refuse, or 404
+
+A denied request commits its audit event and nothing else; the refusal is raised after that
+commit, so the ledger holds every decision, allowed or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from hippocratic.errors import AccessDenied, Erased, NotFound
+from hippocratic.guard.compiled_policy import CompiledPolicy, compile_policy
+from hippocratic.guard.decision import AccessRequest, Action, Decision
+from hippocratic.guard.guard import Assessment, Guard
+from hippocratic.policy.document import Policy
+from hippocratic.services.actor import Actor
+from hippocratic.services.field_value import ERASED, FieldValue, shown
+from hippocratic.services.store import Store
+from hippocratic.storage.ciphertext import SubjectKey, seal, unseal
+from hippocratic.storage.clinic import record_field
+
+LONDON = ZoneInfo("Europe/London")
+"""Clinic days are UK days: 'today' and a day's worklist are reckoned in Europe/London."""
+
+
+def refusal(decision: Decision) -> AccessDenied:
+    """The guard's no, as the error the faces show: its reasons, then the rule ids."""
+    return AccessDenied(
+        decision.reason or "denied",
+        details={"rules": list(decision.rule_ids), "reasons": list(decision.reasons)},
+    )
+
+
+class ClinicService:
+    def __init__(self, store: Store, actor: Actor) -> None:
+        self.store = store
+        self.actor = actor
+        self.organisation = actor.organisation
+        self.policy: Policy = store.policy_of(actor.organisation)
+        self.compiled: CompiledPolicy = compile_policy(self.policy)
+        self.vault = store.vault.for_organisation(actor.organisation)
+        self._signer = store.vault.signing_key(actor.organisation)
+
+    def now(self) -> datetime:
+        return self.store.clock.now()
+
+    def today(self) -> date:
+        return self.now().astimezone(LONDON).date()
+
+    def guard(self, session: Session) -> Guard:
+        return Guard(session, self.policy, self.store.clock.now, self._signer, self.store.consents)
+
+    def request(
+        self,
+        purpose: str,
+        subject: str | None,
+        fields: Sequence[str],
+        action: Action,
+        request_id: str | None = None,
+    ) -> AccessRequest:
+        return AccessRequest(
+            self.organisation,
+            self.actor.actor,
+            self.actor.role,
+            purpose,
+            subject,
+            tuple(dict.fromkeys(fields)),
+            action,
+            request_id,
+        )
+
+    def assess(
+        self, session: Session, request: AccessRequest, reason: str | None = None
+    ) -> Assessment:
+        """Decide and audit ``request`` in the caller's transaction."""
+        return self.guard(session).assess(request, reason)
+
+    def enforce(self, assessment: Assessment, subject: str | None = None) -> None:
+        """After the commit: raise the refusal, or ``NotFound`` for a subject who is not here."""
+        if not assessment.decision.allowed:
+            raise refusal(assessment.decision)
+        if subject is not None and not assessment.facts.known:
+            raise NotFound(f"no patient {subject} here", field="subject")
+
+    def seal(self, subject: str, field: str, record: str, text: str) -> bytes:
+        """``text`` sealed under the patient's key, bound to ``field`` of ``record``."""
+        key = self.vault.ensure_subject_key(subject)
+        return seal(key, self.organisation, subject, record_field(field, record), text)
+
+    def key(self, subject: str) -> SubjectKey | None:
+        """The patient's key, or None once they were erased."""
+        try:
+            return self.vault.subject_key(subject)
+        except Erased:
+            return None
+
+    def reveal(
+        self,
+        decision: Decision,
+        key: SubjectKey | None,
+        subject: str,
+        field: str,
+        record: str,
+        blob: bytes | None,
+    ) -> FieldValue | None:
+        """One sealed value as this decision lets the actor see it; None if nothing is held."""
+        if blob is None:
+            return None
+        if key is None:
+            return ERASED
+        plain = unseal(key, self.organisation, subject, record_field(field, record), bytes(blob))
+        return shown(self.compiled, decision, self.actor.role, field, plain)
+
+    def binding(self, kind: str) -> Any:
+        """The policy's binding of a record kind; ``NotFound`` if the organisation keeps none."""
+        found = getattr(self.policy.records, kind)
+        if found is None:
+            name = self.policy.organisation.display_name
+            raise NotFound(
+                f"{name} does not keep {kind.replace('_', ' ')} records: its privacy notice "
+                "does not say they are collected",
+                field=kind,
+            )
+        return found
