@@ -120,12 +120,20 @@ class Guard:
         return Assessment(decision, facts)
 
     def record(self, request: AccessRequest, decision: Decision, reason: str | None = None) -> None:
+        self.record_each([request], decision, reason)
+
+    def record_each(
+        self, requests: Sequence[AccessRequest], decision: Decision, reason: str | None = None
+    ) -> None:
+        """One event per request, all under one decision, in a single append: a list shows
+        several patients at once, and each of their histories must show it (invariant 1)."""
+        at = self._now()
         append(
             self.session,
             self.organisation,
             [
                 AuditEvent(
-                    at=self._now(),
+                    at=at,
                     actor=request.actor,
                     role=request.role,
                     purpose=request.purpose,
@@ -138,9 +146,17 @@ class Guard:
                     request_id=request.request_id,
                     reason=reason,
                 )
+                for request in requests
             ],
             self._signer,
         )
+
+    def decide_scoped(self, request: AccessRequest) -> Decision:
+        """The field-level decision for a list across patients, not yet recorded: the rules of
+        ``decide`` for this actor, role, purpose and fields; the per-patient facts (care,
+        consent, restriction) are ``scope``'s, applied in the list's SQL."""
+        scoped = SubjectFacts(consented_purposes=frozenset({request.purpose}))
+        return decide(self.compiled, request, scoped)
 
     def facts(self, request: AccessRequest) -> SubjectFacts:
         """Everything the rules need to know about the subject, in one round trip."""

@@ -15,24 +15,29 @@ commit, so the ledger holds every decision, allowed or not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from hippocratic.errors import AccessDenied, Erased, NotFound
+from hippocratic.errors import AccessDenied, Erased, InputError, NotFound
 from hippocratic.guard.compiled_policy import CompiledPolicy, compile_policy
 from hippocratic.guard.decision import AccessRequest, Action, Decision
 from hippocratic.guard.guard import Assessment, Guard
 from hippocratic.policy.document import Policy
 from hippocratic.services.actor import Actor
 from hippocratic.services.field_value import ERASED, FieldValue, shown
+from hippocratic.services.page import Cursor, Page, limit_of
 from hippocratic.services.store import Store
+from hippocratic.storage import clinic_repository
 from hippocratic.storage.ciphertext import SubjectKey, seal, unseal
 from hippocratic.storage.clinic import record_field
 
+R = TypeVar("R")
+T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")
 """Clinic days are UK days: 'today' and a day's worklist are reckoned in Europe/London."""
 
@@ -124,6 +129,56 @@ class ClinicService:
             return ERASED
         plain = unseal(key, self.organisation, subject, record_field(field, record), bytes(blob))
         return shown(self.compiled, decision, self.actor.role, field, plain)
+
+    def patient_page(
+        self,
+        subject: str,
+        purpose: str,
+        fields: Sequence[str],
+        table: type[R],
+        order: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[str]],
+        show: Callable[[R, Decision, SubjectKey | None], T],
+        cursor: str | None = None,
+        limit: int | None = None,
+        request_id: str | None = None,
+    ) -> Page[T]:
+        """One page of a patient's records of ``table``, newest first by ``order``, decided and
+        audited as one read of ``fields`` and shown as the decision allows."""
+        size = limit_of(limit)
+        position = Cursor.decode(cursor)
+        request = self.request(purpose, subject, fields, Action.READ, request_id)
+        rows: list[R] = []
+        with self.store.sessions.begin() as session:
+            assessment = self.assess(session, request)
+            if assessment.decision.allowed and assessment.facts.known:
+                columns: Any = table
+                query = select(table).where(
+                    columns.organisation_id == self.organisation, columns.subject_id == subject
+                )
+                resume = (position.at, position.id) if position else None
+                query = clinic_repository.after(query, *order, resume, descending=True)
+                rows = list(session.scalars(query.limit(size + 1)))
+        self.enforce(assessment, subject)
+        key = self.key(subject)
+        last = rows[size - 1] if len(rows) > size else None
+        following = None
+        if last is not None:
+            following = Cursor(getattr(last, order[0].key), getattr(last, order[1].key)).encode()
+        return Page([show(row, assessment.decision, key) for row in rows[:size]], following)
+
+    def check_clinician(self, session: Session, clinician: str | None) -> None:
+        """``InputError`` unless ``clinician`` is an active member of staff in a clinical role
+        (one the policy gives care relationships to)."""
+        if clinician is None:
+            return
+        staff = clinic_repository.active_staff(session, self.organisation, clinician)
+        role = self.compiled.roles.get(staff.role) if staff is not None else None
+        if role is None or not role.care_relationship_required:
+            raise InputError(
+                f"{clinician!r} is not a clinician here",
+                field="clinician",
+                hint="choose an active member of staff in a clinical role",
+            )
 
     def binding(self, kind: str) -> Any:
         """The policy's binding of a record kind; ``NotFound`` if the organisation keeps none."""

@@ -45,7 +45,7 @@ class Records(ClinicService):
         """Create a patient with these field values; returns the new subject id. The notice
         ``presentation`` that let the data in, if given, is written in the same transaction
         and named on the audit event."""
-        indexes = self._indexes(values)
+        indexes = self.indexes(values)
         subject = str(uuid.uuid4())
         request = self.request(purpose, subject, list(values), Action.CREATE, request_id)
         note = presentation.audit_note if presentation else None
@@ -78,7 +78,7 @@ class Records(ClinicService):
     def update(
         self, subject: str, purpose: str, values: Mapping[str, str], request_id: str | None = None
     ) -> None:
-        indexes = self._indexes(values)
+        indexes = self.indexes(values)
         request = self.request(purpose, subject, list(values), Action.WRITE, request_id)
         with self.store.sessions.begin() as session:
             guard = self.guard(session)
@@ -88,7 +88,7 @@ class Records(ClinicService):
                 self._write(repository, guard, subject, values, indexes)
         self.enforce(assessment, subject)
 
-    def _indexes(self, values: Mapping[str, str]) -> dict[str, bytes]:
+    def indexes(self, values: Mapping[str, str]) -> dict[str, bytes]:
         """Check the values and compute the blind indexes of identifiers, before any decision
         or write, so bad input (say, a phone number that is not one) changes nothing."""
         for field, value in values.items():

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKeyConstraint, Index, Integer, LargeBinary, String
+from sqlalchemy import Date, ForeignKeyConstraint, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.subject import subject_fk
 
 
@@ -44,17 +44,17 @@ class AppointmentRow(Base):
     appointment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     subject_id: Mapped[str] = mapped_column(String(36))
     service: Mapped[bytes] = mapped_column(LargeBinary)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(Instant)
     duration_minutes: Mapped[int] = mapped_column(Integer)
     location: Mapped[str | None] = mapped_column(String(120), nullable=True)
     status: Mapped[str] = mapped_column(String(20))
     clinician: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    booked_at: Mapped[datetime] = mapped_column(Instant)
     booked_by: Mapped[str] = mapped_column(String(128))
     referral_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     """The referral this appointment answers, so its report goes back to the referrer."""
     presentation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(Instant)
 
 
 class ReferralRow(Base):
@@ -69,10 +69,10 @@ class ReferralRow(Base):
     letter: Mapped[bytes] = mapped_column(LargeBinary)
     reason: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(Instant)
     received_by: Mapped[str] = mapped_column(String(128))
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     clinician: Mapped[str | None] = mapped_column(String(128), nullable=True)
     presentation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
@@ -95,7 +95,7 @@ class ClinicalEntryRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     appointment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     author: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Instant)
     supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
@@ -114,10 +114,8 @@ class CommunicationRow(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     summary: Mapped[bytes] = mapped_column(LargeBinary)
     recording: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    recording_notice_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recording_notice_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(Instant)
     recorded_by: Mapped[str] = mapped_column(String(128))
 
 
@@ -142,7 +140,7 @@ class PaymentRow(Base):
     amount_pence: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))
-    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime] = mapped_column(Instant)
     taken_by: Mapped[str] = mapped_column(String(128))
 
 
@@ -162,10 +160,10 @@ class CaseRow(Base):
     text: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(Instant)
     received_by: Mapped[str] = mapped_column(String(128))
     acknowledge_by: Mapped[date | None] = mapped_column(Date, nullable=True)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     outcome: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     presentation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

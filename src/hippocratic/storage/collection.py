@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Index, String, Text
+from sqlalchemy import Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.subject import subject_fk
 
 
@@ -25,7 +25,7 @@ class NoticePresentationRow(Base):
     notice_version: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     presented_by: Mapped[str] = mapped_column(String(128))
-    presented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    presented_at: Mapped[datetime] = mapped_column(Instant)
 
 
 class Art14TaskRow(Base):
@@ -47,7 +47,7 @@ class Art14TaskRow(Base):
     obtained_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
     due_reason: Mapped[str] = mapped_column(Text)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
     """How the patient was told, or the Art. 14(5) exemption relied on and why."""

@@ -75,6 +75,41 @@ class PatientRepository:
             StoredValue(row[0], row[1], row[2]) for row in self.session.execute(_VALUES, params)
         ]
 
+    def present(self, subject: str) -> set[str]:
+        """Which fields the subject's record holds (not their values): what a new capture
+        need not ask again."""
+        return set(
+            self.session.scalars(
+                select(SubjectFieldRow.field).where(
+                    SubjectFieldRow.organisation_id == self.organisation,
+                    SubjectFieldRow.subject_id == subject,
+                )
+            )
+        )
+
+    def values_of_many(
+        self, subjects: Sequence[str], fields: Sequence[str]
+    ) -> dict[str, list[StoredValue]]:
+        """These fields of several subjects in one query (a worklist page)."""
+        found: dict[str, list[StoredValue]] = {subject: [] for subject in subjects}
+        if not subjects or not fields:
+            return found
+        rows = self.session.execute(
+            select(
+                SubjectFieldRow.subject_id,
+                SubjectFieldRow.field,
+                SubjectFieldRow.ciphertext,
+                SubjectFieldRow.value,
+            ).where(
+                SubjectFieldRow.organisation_id == self.organisation,
+                SubjectFieldRow.subject_id.in_(list(subjects)),
+                SubjectFieldRow.field.in_(list(fields)),
+            )
+        )
+        for subject, field, ciphertext, value in rows:
+            found[subject].append(StoredValue(field, ciphertext, value))
+        return found
+
     def find(self, indexes: Mapping[str, bytes], visible: ColumnElement[bool]) -> list[str]:
         """Subjects whose fields have all of these blind indexes, among those ``visible``
         (the guard's scope) selects."""

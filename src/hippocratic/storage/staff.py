@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 
 
 def staff_fk() -> ForeignKeyConstraint:
@@ -32,15 +32,13 @@ class StaffRow(Base):
     role: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(Text)
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    totp_confirmed_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
     """The last TOTP time step accepted: a code is good once (RFC 6238 s.5.2)."""
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Instant)
 
 
 class PasskeyRow(Base):
@@ -56,8 +54,8 @@ class PasskeyRow(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     sign_count: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    last_used_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
 
 
 class StaffSessionRow(Base):
@@ -67,17 +65,15 @@ class StaffSessionRow(Base):
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    last_seen_at: Mapped[datetime] = mapped_column(Instant)
+    expires_at: Mapped[datetime] = mapped_column(Instant)
     """The absolute time-out, whatever the activity."""
-    second_factor_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    second_factor_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     """None until the second factor is given: such a session reaches only sign-in pages."""
     challenge: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     """The pending WebAuthn challenge, used once."""
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
 
 
 class ApiTokenRow(Base):
@@ -91,6 +87,6 @@ class ApiTokenRow(Base):
     label: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    revoked_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)

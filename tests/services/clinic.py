@@ -1,0 +1,77 @@
+"""What the clinic-service tests share: staff of both shipped organisations, captures that
+present the notice in force, and reading back the audit ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from hippocratic.services.actor import Actor
+from hippocratic.services.capture import Capture, Channel
+from hippocratic.services.store import Store
+from hippocratic.storage.ledger import AuditEventRow
+from hippocratic.storage.staff import StaffRow
+
+STAFF = {
+    "harmonic": {
+        "rita": "reception",
+        "sam": "sonographer",
+        "sue": "sonographer",
+        "bill": "billing",
+        "mo": "marketing",
+        "quinn": "quality_reviewer",
+        "dee": "dpo",
+    },
+    "harmony": {"rhea": "reception", "cal": "clinician", "dora": "dpo", "bea": "billing"},
+}
+NEW_PATIENT = {
+    "full_name": "Ada Example",
+    "date_of_birth": "1984-03-02",
+    "email": "ada.example@example.org",
+    "phone": "020 7946 0958",
+    "medical_history": "Asthma, well controlled",
+}
+MONDAY_NINE = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def hire(store: Store) -> None:
+    """Staff rows as the staff service would write them (the password is never used here)."""
+    with store.sessions.begin() as session:
+        for organisation, people in STAFF.items():
+            for username, role in people.items():
+                session.add(
+                    StaffRow(
+                        organisation_id=organisation,
+                        username=username,
+                        display_name=username.title(),
+                        role=role,
+                        password_hash="$argon2id$unused",
+                        totp_last_step=0,
+                        failed_attempts=0,
+                        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                    )
+                )
+
+
+def actor(organisation: str, username: str) -> Actor:
+    return Actor(organisation, username, STAFF[organisation][username])
+
+
+def presented(
+    store: Store, organisation: str, form: str, channel: Channel = Channel.PHONE
+) -> Capture:
+    """The capture of ``form`` after the notice in force was presented."""
+    version = store.policy_of(organisation).notice.version
+    return Capture(form, version, channel)
+
+
+def events(store: Store, organisation: str = "harmonic") -> list[AuditEventRow]:
+    with store.sessions() as session:
+        return list(
+            session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.organisation_id == organisation)
+                .order_by(AuditEventRow.seq)
+            )
+        )

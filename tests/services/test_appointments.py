@@ -1,0 +1,188 @@
+"""Booking: a capture through the booking form, a sealed service, a care relationship for
+the clinician, and the day's worklist scoped by the guard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from tests.services.clinic import MONDAY_NINE, NEW_PATIENT, actor, events, hire, presented
+
+from hippocratic.errors import AccessDenied, InputError, NoticeRequired
+from hippocratic.services.appointments import Appointments, AppointmentStatus, Booking
+from hippocratic.services.capture import Capture
+from hippocratic.services.field_value import FieldState
+from hippocratic.services.records import Records
+from hippocratic.services.store import Store
+from hippocratic.services.worklist import Worklist
+from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow
+from hippocratic.storage.collection import NoticePresentationRow
+
+
+@pytest.fixture
+def clinic(store: Store) -> Store:
+    hire(store)
+    return store
+
+
+def book(store: Store, **changes: object) -> object:
+    booking = Booking(
+        service="early_pregnancy_scan",
+        starts_at=MONDAY_NINE,
+        capture=presented(store, "harmonic", "booking"),
+        patient={**NEW_PATIENT, "service_booked": "early_pregnancy_scan"},
+        clinician="sam",
+    )
+    fields = {**booking.__dict__, **changes}
+    patient = fields.get("patient")
+    if isinstance(patient, dict):
+        patient = {k: v for k, v in patient.items() if k != "service_booked"}
+    fields["patient"] = patient
+    return Appointments(store, actor("harmonic", "rita")).book(Booking(**fields))  # type: ignore[arg-type]
+
+
+@pytest.mark.promise("S0-06", "S0-125")
+def test_booking_a_new_patient_stores_the_appointment_the_notice_and_the_history(
+    clinic: Store,
+) -> None:
+    appointment = book(clinic)
+    assert appointment.service.value == "early_pregnancy_scan"
+    assert appointment.service_title == "Early pregnancy scan"
+    assert appointment.status is AppointmentStatus.BOOKED
+    with clinic.sessions() as session:
+        row = session.get(AppointmentRow, ("harmonic", appointment.appointment_id))
+        assert row is not None and b"pregnancy" not in bytes(row.service)
+        shown = session.scalars(select(NoticePresentationRow)).one()
+        assert (shown.form, shown.notice_version, shown.subject_id) == (
+            "booking",
+            "2024-11-18",
+            appointment.subject_id,
+        )
+        entry = session.scalars(select(ClinicalEntryRow)).one()
+        assert entry.field == "medical_history" and entry.appointment_id == row.appointment_id
+    created = [e for e in events(clinic) if e.action == "create"]
+    assert len(created) == 1 and "notice 2024-11-18 presented on form booking" in created[0].reason
+
+
+@pytest.mark.promise("S0-06")
+def test_a_booking_without_the_notice_stores_nothing(clinic: Store) -> None:
+    with pytest.raises(NoticeRequired, match="privacy notice was presented"):
+        book(clinic, capture=None)
+    with pytest.raises(NoticeRequired, match="not the one in force"):
+        book(clinic, capture=Capture("booking", "2020-01-01"))
+    with clinic.sessions() as session:
+        assert session.scalars(select(AppointmentRow)).all() == []
+    assert events(clinic) == []
+
+
+@pytest.mark.promise("S0-19")
+def test_optional_fields_are_never_a_condition_but_mandatory_ones_say_why(clinic: Store) -> None:
+    policy = clinic.policy_of("harmonic")
+    optional = {
+        f for f in policy.form_by_key["booking"].fields if not policy.field_by_key[f].required
+    }
+    assert optional == {"gender", "postal_address", "pregnancy_details", "referrer_name"}
+    assert not optional & set(NEW_PATIENT)
+    assert book(clinic, patient=NEW_PATIENT).status is AppointmentStatus.BOOKED
+    without_history = {k: v for k, v in NEW_PATIENT.items() if k != "medical_history"}
+    with pytest.raises(InputError, match="The sonographer needs it") as missing:
+        book(clinic, patient=without_history)
+    assert missing.value.field == "medical_history"
+
+
+def test_a_clinician_must_be_a_clinician(clinic: Store) -> None:
+    with pytest.raises(InputError, match="not a clinician") as raised:
+        book(clinic, clinician="bill")
+    assert raised.value.field == "clinician"
+
+
+@pytest.mark.promise("S0-125", "S0-80")
+def test_booking_opens_care_for_the_clinician_only(clinic: Store) -> None:
+    appointment = book(clinic)
+    sam = Records(clinic, actor("harmonic", "sam"))
+    assert sam.read(appointment.subject_id, "care", ["full_name"])["full_name"].value
+    with pytest.raises(AccessDenied, match="not caring for this patient"):
+        Records(clinic, actor("harmonic", "sue")).read(
+            appointment.subject_id, "care", ["full_name"]
+        )
+
+
+def test_cancelling_the_last_appointment_ends_care(clinic: Store) -> None:
+    appointment = book(clinic)
+    rita = Appointments(clinic, actor("harmonic", "rita"))
+    rita.set_status(appointment.subject_id, appointment.appointment_id, AppointmentStatus.CANCELLED)
+    with pytest.raises(AccessDenied, match="not caring"):
+        Records(clinic, actor("harmonic", "sam")).read(
+            appointment.subject_id, "care", ["full_name"]
+        )
+
+
+def test_care_ends_thirty_days_after_the_appointment(clinic: Store) -> None:
+    appointment = book(clinic)
+    clinic.clock.advance(MONDAY_NINE - clinic.clock.now() + timedelta(days=31))  # type: ignore[attr-defined]
+    with pytest.raises(AccessDenied, match="not caring"):
+        Records(clinic, actor("harmonic", "sam")).read(
+            appointment.subject_id, "care", ["full_name"]
+        )
+
+
+def test_an_attended_appointment_cannot_be_cancelled(clinic: Store) -> None:
+    appointment = book(clinic)
+    rita = Appointments(clinic, actor("harmonic", "rita"))
+    rita.set_status(appointment.subject_id, appointment.appointment_id, AppointmentStatus.ATTENDED)
+    with pytest.raises(InputError, match="attended cannot become cancelled"):
+        rita.set_status(
+            appointment.subject_id, appointment.appointment_id, AppointmentStatus.CANCELLED
+        )
+
+
+@pytest.mark.promise("S0-80")
+def test_the_worklist_shows_each_actor_only_whom_they_may_see(clinic: Store) -> None:
+    first = book(clinic)
+    second = book(clinic, clinician="sue", starts_at=MONDAY_NINE + timedelta(hours=1))
+    day = MONDAY_NINE.date()
+    reception = Worklist(clinic, actor("harmonic", "rita")).day(day)
+    assert [i.appointment.appointment_id for i in reception.items] == [
+        first.appointment_id,
+        second.appointment_id,
+    ]
+    assert reception.items[0].patient["full_name"].value == "Ada Example"
+    sam = Worklist(clinic, actor("harmonic", "sam")).day(day)
+    assert [i.appointment.appointment_id for i in sam.items] == [first.appointment_id]
+    listed = [e for e in events(clinic) if e.reason and e.reason.startswith("worklist")]
+    assert [(e.actor, e.subject_id) for e in listed] == [
+        ("rita", first.subject_id),
+        ("rita", second.subject_id),
+        ("sam", first.subject_id),
+    ]
+
+
+def test_the_worklist_pages_by_cursor(clinic: Store) -> None:
+    made = [
+        book(clinic, starts_at=MONDAY_NINE + timedelta(minutes=20 * n)).appointment_id
+        for n in range(5)
+    ]
+    worklist = Worklist(clinic, actor("harmonic", "rita"))
+    first = worklist.day(MONDAY_NINE.date(), limit=2)
+    second = worklist.day(MONDAY_NINE.date(), limit=2, cursor=first.next)
+    third = worklist.day(MONDAY_NINE.date(), limit=2, cursor=second.next)
+    assert [i.appointment.appointment_id for p in (first, second, third) for i in p.items] == made
+    assert third.next is None
+    with pytest.raises(InputError, match="cursor"):
+        worklist.day(MONDAY_NINE.date(), cursor="not-a-cursor")
+
+
+def test_marketing_sees_no_worklist(clinic: Store) -> None:
+    book(clinic)
+    with pytest.raises(AccessDenied):
+        Worklist(clinic, actor("harmonic", "mo")).day(MONDAY_NINE.date())
+    assert events(clinic)[-1].outcome == "denied"
+
+
+def test_reception_sees_the_service_but_marketing_cannot_read_it(clinic: Store) -> None:
+    appointment = book(clinic)
+    page = Appointments(clinic, actor("harmonic", "rita")).for_patient(appointment.subject_id)
+    assert page.items[0].service.state is FieldState.VALUE
+    with pytest.raises(AccessDenied):
+        Appointments(clinic, actor("harmonic", "mo")).for_patient(appointment.subject_id)
