@@ -7,6 +7,10 @@ HTTP statuses and the JSON error envelope; nothing else in the package defines a
     │   ├── CardNumberRefused input.card_number    400  a payment card number, never stored
     │   ├── NoticeRequired    collection.notice    400  a capture without the notice presented
     │   └── TooLarge          input.too_large      413  a request body over the limit
+    ├── AuthenticationFailed  auth.failed          401  wrong password or code (never which)
+    │   ├── AccountLocked     auth.locked          429  too many failures: wait, then retry
+    │   └── SignInRequired    auth.required        401  no valid session or API token
+    ├── CsrfRejected          auth.csrf            403  a form or call without its CSRF token
     ├── NotFound              not_found            404
     ├── Conflict              conflict             409
     │   └── StoreExists       store.exists         409  init on a store that already holds data
@@ -81,6 +85,26 @@ class NoticeRequired(InputError):
 class TooLarge(InputError):
     code = "input.too_large"
     http_status = 413
+
+
+class AuthenticationFailed(HippocraticError):
+    code = "auth.failed"
+    http_status = 401
+    exit_code = 2
+
+
+class AccountLocked(AuthenticationFailed):
+    code = "auth.locked"
+    http_status = 429
+
+
+class SignInRequired(AuthenticationFailed):
+    code = "auth.required"
+
+
+class CsrfRejected(HippocraticError):
+    code = "auth.csrf"
+    http_status = 403
 
 
 class NotFound(HippocraticError):

@@ -1,0 +1,161 @@
+"""API tokens for integrations: one role in one organisation, shown once, revocable.
+
+A token reads ``hip_<organisation>_<id>_<secret>``: the organisation and id say which row to
+look at, the secret (32 random bytes, base64url) is checked against its SHA-256, the only form
+stored. The role is one of the policy's roles, so the guard decides a token's requests exactly
+as it decides a person's in that role; its actor on the ledger is ``token:<id>``. Issuing and
+revoking are security events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from hippocratic.errors import InputError, NotFound
+from hippocratic.services import security_event
+from hippocratic.services.actor import Actor
+from hippocratic.services.security_event import OPERATOR
+from hippocratic.services.store import Store
+from hippocratic.storage.staff import ApiTokenRow
+
+PREFIX = "hip"
+TOKEN = re.compile(r"^hip_([a-z][a-z0-9_]{0,63})_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
+TOUCH_EVERY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    organisation: str
+    token_id: str
+    label: str
+    role: str
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+    """The whole token, shown once: nothing can show it again."""
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _model(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(
+        row.organisation_id,
+        row.token_id,
+        row.label,
+        row.role,
+        row.created_by,
+        row.created_at,
+        row.last_used_at,
+        row.revoked_at is not None,
+    )
+
+
+def issue(
+    store: Store, organisation: str, role: str, label: str, by: str = OPERATOR
+) -> IssuedToken:
+    """A new token acting in ``role``; the caller shows ``secret`` once."""
+    policy = store.policy_of(organisation)
+    if role not in policy.role_by_key:
+        raise InputError(
+            f"{role!r} is not a role in {policy.organisation.display_name}'s policy",
+            field="role",
+            hint=f"use one of: {', '.join(policy.role_by_key)}",
+        )
+    label = " ".join(label.split())
+    if not 1 <= len(label) <= 120:
+        raise InputError("a token's label has 1 to 120 characters", field="label")
+    token_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+    secret = secrets.token_urlsafe(32)
+    whole = f"{PREFIX}_{organisation}_{token_id}_{secret}"
+    with store.sessions.begin() as session:
+        row = ApiTokenRow(
+            organisation_id=organisation,
+            token_id=token_id,
+            token_hash=_digest(secret),
+            label=label,
+            role=role,
+            created_by=by,
+            created_at=store.clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        security_event.record(
+            session,
+            store,
+            organisation,
+            by,
+            OPERATOR,
+            "api_token.issued",
+            reason=f"token:{token_id} as {role} ({label})",
+        )
+    return IssuedToken(_model(row), whole)
+
+
+def list_tokens(store: Store, organisation: str) -> list[ApiToken]:
+    store.policy_of(organisation)
+    with store.sessions() as session:
+        rows = session.scalars(
+            select(ApiTokenRow)
+            .where(ApiTokenRow.organisation_id == organisation)
+            .order_by(ApiTokenRow.created_at, ApiTokenRow.token_id)
+        ).all()
+        return [_model(row) for row in rows]
+
+
+def revoke(store: Store, organisation: str, token_id: str, by: str = OPERATOR) -> ApiToken:
+    """The token stops working at once; its row stays, for the record."""
+    with store.sessions.begin() as session:
+        row = session.get(ApiTokenRow, (organisation, token_id))
+        if row is None:
+            raise NotFound(f"no API token {token_id!r} here", field="token")
+        if row.revoked_at is None:
+            row.revoked_at = store.clock.now()
+            security_event.record(
+                session,
+                store,
+                organisation,
+                by,
+                OPERATOR,
+                "api_token.revoked",
+                reason=f"token:{token_id}",
+            )
+        return _model(row)
+
+
+def authenticate(store: Store, bearer: str | None) -> Actor | None:
+    """The actor a bearer token stands for, or None (malformed, unknown, wrong or revoked)."""
+    if bearer is None:
+        return None
+    match = TOKEN.match(bearer)
+    if match is None:
+        return None
+    organisation, token_id, secret = match.groups()
+    now = store.clock.now()
+    with store.sessions.begin() as session:
+        row = session.get(ApiTokenRow, (organisation, token_id))
+        if row is None or row.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(row.token_hash, _digest(secret)):
+            return None
+        if row.role not in store.policy_of(organisation).role_by_key:
+            return None
+        last = row.last_used_at
+        if last is None or (now - last).total_seconds() >= TOUCH_EVERY_SECONDS:
+            row.last_used_at = now
+        return Actor(organisation, f"token:{token_id}", row.role)
