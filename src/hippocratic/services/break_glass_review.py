@@ -69,9 +69,7 @@ class BreakGlassReviews(ClinicService):
                 raise NotFound(f"no break-glass use {item_id}", field="id")
             if row.resolved_at is not None:
                 raise InputError("this use was already reviewed", field="id")
-            decision = oversight.check(
-                self, session, f"break-glass review: {note}", row.subject_id
-            )
+            decision = oversight.check(self, session, f"break-glass review: {note}", row.subject_id)
             if decision.allowed:
                 row.resolved_at, row.resolved_by, row.resolution = (
                     self.store.clock.now(),
