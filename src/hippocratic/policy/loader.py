@@ -124,14 +124,14 @@ def _read_yaml(text: str, locator: Locator, problems: list[Problem]) -> Problem 
                 builder = _Builder(loader, locator)
                 locator.data = builder.build(node, ())
                 problems.extend(
-                    Problem(name, line, locator.path(loc), rule, message, fix)
+                    Problem(name, _editor_line(text, line), locator.path(loc), rule, message, fix)
                     for loc, line, rule, message, fix in builder.findings
                 )
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
+        line = _editor_line(text, mark.line + 1 if mark else 1)
         what = _one_line(exc.problem or exc.context or "malformed YAML")
         if "nesting depth" in what:  # libyaml's own limit, deeper than MAX_DEPTH
             return _too_deep(name, _depth_line(text))
@@ -169,6 +169,12 @@ def _read_yaml(text: str, locator: Locator, problems: list[Problem]) -> Problem 
     except RecursionError:  # the pure-Python parser's recursion, before MAX_DEPTH is reached
         return _too_deep(name, _depth_line(text))
     return None
+
+
+def _editor_line(text: str, line: int) -> int:
+    """YAML also breaks lines at NEL and the Unicode line and paragraph separators, which an
+    editor shows inside a line: a reported line never lies beyond the file's last."""
+    return min(line, text.count("\n") + 1)
 
 
 def _one_line(message: str) -> str:

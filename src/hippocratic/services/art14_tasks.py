@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hippocratic.domain.art14_deadline import art14_deadline
 from hippocratic.errors import InputError, NotFound
-from hippocratic.guard.decision import Action
+from hippocratic.guard.decision import Action, Decision
 from hippocratic.services import oversight
 from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.page import Cursor, Page, limit_of
@@ -125,17 +125,34 @@ class Art14Tasks(ClinicService):
         last = rows[size - 1] if len(rows) > size else None
         return Page(items, Cursor(last.due_on, last.task_id).encode() if last else None)
 
+    def _decide(self, session: Session, subject: str, note: str, action: Action) -> Decision:
+        """The DPO on oversight; anyone else as an access to the patient's record."""
+        if oversight.is_dpo(self):
+            return oversight.check(self, session, note, subject)
+        patient = self.policy.records.patient
+        request = self.request(patient.purpose if patient else "", subject, (), action)
+        return self.assess(session, request, note).decision
+
     def for_patient(self, subject: str) -> list[Art14Task]:
-        with self.store.sessions() as session:
-            rows = session.scalars(
-                select(Art14TaskRow)
-                .where(
-                    Art14TaskRow.organisation_id == self.organisation,
-                    Art14TaskRow.subject_id == subject,
+        """The patient's Art. 14 notices, open and done: for the DPO, and for staff who may
+        reach the patient's record (to give the notice at first contact). Audited."""
+        with self.store.sessions.begin() as session:
+            decision = self._decide(session, subject, "the Art. 14 notices due", Action.READ)
+            rows: list[Art14TaskRow] = []
+            if decision.allowed:
+                rows = list(
+                    session.scalars(
+                        select(Art14TaskRow)
+                        .where(
+                            Art14TaskRow.organisation_id == self.organisation,
+                            Art14TaskRow.subject_id == subject,
+                        )
+                        .order_by(Art14TaskRow.obtained_on)
+                    )
                 )
-                .order_by(Art14TaskRow.obtained_on)
-            )
-            return [self._shown(row) for row in rows]
+        if not decision.allowed:
+            raise refusal(decision)
+        return [self._shown(row) for row in rows]
 
     def close(self, task_id: str, outcome: str, *, exempt: bool = False) -> Art14Task:
         """The patient was told (``outcome`` says how), or an Art. 14(5) exemption applies
@@ -153,14 +170,7 @@ class Art14Tasks(ClinicService):
             if row.done_at is not None:
                 raise InputError("this task is already closed", field="task")
             note = f"Art. 14 {'exemption' if exempt else 'notice given'}: {text}"
-            if oversight.is_dpo(self):
-                decision = oversight.check(self, session, note, row.subject_id)
-            else:
-                patient = self.policy.records.patient
-                request = self.request(
-                    patient.purpose if patient else "", row.subject_id, (), Action.WRITE
-                )
-                decision = self.assess(session, request, note).decision
+            decision = self._decide(session, row.subject_id, note, Action.WRITE)
             if decision.allowed:
                 row.done_at, row.done_by = self.now(), self.actor.actor
                 row.outcome = f"exempt: {text}" if exempt else text

@@ -1,157 +1,75 @@
-"""The web app: every page has a JSON twin, every error is the JSON envelope.
-
-Until the clinic service exists it serves what each organisation publishes: its privacy notice
-(HTML, Markdown, JSON), the just-in-time notice of each form, its record of processing
-activities, and the versions of its notice that have been published. It sets no cookies.
+"""The web app: the organisations' published notices, and, with a store, the clinic's JSON API
+(``/api/v1``, OpenAPI at ``/openapi.json``, docs at ``/api/docs``) and the staff console
+(``/console``), every page with a JSON twin. Every request passes ``RequestGuard`` first (body
+limit, card numbers, HEAD, security headers); every error is the one envelope, or a page for a
+person in a browser (``error_pages``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hippocratic import __version__
-from hippocratic.errors import HippocraticError, NotFound
-from hippocratic.faces.envelope import failure, success
+from hippocratic.faces.web import error_pages
+from hippocratic.faces.web.notice_pages import notice_router
+from hippocratic.faces.web.request_guard import RequestGuard
 from hippocratic.policy.document import Policy
-from hippocratic.policy.jit_notice import build_jit_notice, render_jit_notice
-from hippocratic.policy.notice import build_notice, render_notice
-from hippocratic.policy.ropa import COLUMNS, build_ropa, render_ropa
 from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import notices
+from hippocratic.services.store import Store
 
 HERE = Path(__file__).parent
 REPOSITORY = HERE.parents[3]
 SHIPPED_POLICIES = sorted((REPOSITORY / "policies").glob("*.yaml"))
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 
 
-def create_app(policy_files: list[Path], archive: Path = notices.DEFAULT_ARCHIVE) -> FastAPI:
-    """Serve ``policy_files``, each of which must pass ``policy check``, and the notice
-    versions published to ``archive``."""
-    policies = {policy.organisation.key: policy for policy in map(load_sound_policy, policy_files)}
-    templates = Jinja2Templates(directory=HERE / "templates")
-    app = FastAPI(title="Hippocratic", version=__version__, docs_url="/api/docs", redoc_url=None)
+def create_app(
+    policy_files: list[Path],
+    archive: Path = notices.DEFAULT_ARCHIVE,
+    store: Store | None = None,
+) -> FastAPI:
+    """Serve ``policy_files`` (each must pass ``policy check``) and the notice versions
+    published to ``archive``; with ``store``, also the clinic's API and staff console for every
+    organisation the store holds (its own stored policy, not the file's)."""
+    policies: dict[str, Policy] = {
+        policy.organisation.key: policy for policy in map(load_sound_policy, policy_files)
+    }
+    if store is not None:
+        with store.sessions() as session:
+            for organisation in store.organisations(session):
+                policies[organisation] = store.policy(session, organisation)
+    app = FastAPI(
+        title="Hippocratic",
+        version=__version__,
+        summary="The patient-data service whose privacy notice is true by construction.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.policies = policies
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    error_pages.install(app, TEMPLATES)
+    app.include_router(notice_router(policies, TEMPLATES, archive))
 
-    @app.exception_handler(HippocraticError)
-    async def _domain_error(_: Request, error: HippocraticError) -> JSONResponse:
-        return JSONResponse(failure(error), status_code=error.http_status)
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        wrapped = NotFound("no such page") if error.status_code == 404 else None
-        body = (
-            failure(wrapped)
-            if wrapped
-            else {
-                "ok": False,
-                "error": {"code": f"http.{error.status_code}", "message": str(error.detail)},
-            }
-        )
-        return JSONResponse(body, status_code=error.status_code)
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, "api_docs.html", {})
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-        unexpected = HippocraticError("something went wrong on our side; nothing was changed")
-        return JSONResponse(failure(unexpected), status_code=500)
+    if store is not None:
+        from hippocratic.faces.web.api import api_router
+        from hippocratic.faces.web.console import console_router
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    def policy_of(org: str) -> Policy:
-        if org not in policies:
-            raise NotFound(f"no organisation {org!r}", field="org", hint=", ".join(policies))
-        return policies[org]
-
-    def page(request: Request, template: str, **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(request, template, context)
-
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> HTMLResponse:
-        return page(request, "index.html", policies=list(policies.values()))
-
-    @app.get("/index.json")
-    def index_json() -> dict[str, Any]:
-        return success(
-            [
-                {"key": key, "name": p.organisation.display_name, "notice": f"/{key}/privacy"}
-                for key, p in policies.items()
-            ]
-        )
-
-    @app.get("/{org}/privacy", response_class=HTMLResponse)
-    def notice_html(org: str) -> HTMLResponse:
-        return HTMLResponse(render_notice(policy_of(org), "html"))
-
-    @app.get("/{org}/privacy.json")
-    def notice_json(org: str) -> dict[str, Any]:
-        return success(build_notice(policy_of(org)))
-
-    @app.get("/{org}/privacy.md", response_class=PlainTextResponse)
-    def notice_md(org: str) -> PlainTextResponse:
-        return PlainTextResponse(render_notice(policy_of(org), "md"), media_type="text/markdown")
-
-    @app.get("/{org}/forms/{form}/notice", response_class=HTMLResponse)
-    def jit_html(request: Request, org: str, form: str) -> HTMLResponse:
-        policy = policy_of(org)
-        body = render_jit_notice(policy, form, "html", notice_url=f"/{org}/privacy")
-        title = policy.form_by_key[form].title
-        return page(request, "jit.html", policy=policy, body=body, form_title=title)
-
-    @app.get("/{org}/forms/{form}/notice.json")
-    def jit_json(org: str, form: str) -> dict[str, Any]:
-        return success(build_jit_notice(policy_of(org), form, notice_url=f"/{org}/privacy"))
-
-    @app.get("/{org}/ropa", response_class=HTMLResponse)
-    def ropa_html(request: Request, org: str) -> HTMLResponse:
-        policy = policy_of(org)
-        return page(
-            request, "ropa.html", policy=policy, entries=build_ropa(policy), columns=COLUMNS
-        )
-
-    @app.get("/{org}/ropa.json")
-    def ropa_json(org: str) -> dict[str, Any]:
-        return success(build_ropa(policy_of(org)))
-
-    @app.get("/{org}/ropa.csv", response_class=PlainTextResponse)
-    def ropa_csv(org: str) -> PlainTextResponse:
-        return PlainTextResponse(render_ropa(policy_of(org), "csv"), media_type="text/csv")
-
-    @app.get("/{org}/notice/versions", response_class=HTMLResponse)
-    def versions_html(request: Request, org: str) -> HTMLResponse:
-        policy = policy_of(org)
-        records = notices.history(org, archive)
-        return page(request, "versions.html", policy=policy, records=records)
-
-    @app.get("/{org}/notice/versions.json")
-    def versions_json(org: str) -> dict[str, Any]:
-        policy_of(org)
-        return success(notices.history(org, archive))
-
-    @app.get("/{org}/notice/versions/{version}.{fmt}")
-    def version_text(org: str, version: str, fmt: str) -> Response:
-        policy_of(org)
-        text = notices.version_text(org, version, fmt, archive)
-        media = "text/html" if fmt == "html" else "text/markdown"
-        return Response(text, media_type=f"{media}; charset=utf-8")
-
+        app.include_router(api_router(), prefix="/api/v1")
+        app.include_router(console_router(TEMPLATES), prefix="/console")
+    app.add_middleware(RequestGuard)
     return app

@@ -1,0 +1,143 @@
+"""What API requests carry, as strict models: unknown members are refused, text has limits,
+times carry their offset. These are the OpenAPI schemas clients see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from hippocratic.services.appointments import AppointmentStatus
+from hippocratic.services.capture import Capture, Channel
+from hippocratic.services.cases import CaseKind
+from hippocratic.services.communications import CommunicationChannel, Direction
+from hippocratic.services.patients import ContactChannel
+from hippocratic.services.payments import PaymentMethod
+from hippocratic.services.referrals import ReferrerKind
+
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Short = Annotated[str, StringConstraints(max_length=200)]
+Long = Annotated[str, StringConstraints(max_length=20_000)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Values = Annotated[
+    dict[Key, Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=40)
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class NoticeIn(Strict):
+    """The privacy notice presented before the data was taken (S0-06)."""
+
+    version: Key
+    form: Key
+    channel: Channel = Channel.WEB
+
+    def capture(self) -> Capture:
+        return Capture(self.form, self.version, self.channel)
+
+
+class BookingIn(Strict):
+    service: Key
+    starts_at: AwareDatetime
+    notice: NoticeIn | None = None
+    subject: Id | None = None
+    patient: Values | None = None
+    clinician: Key | None = None
+    duration_minutes: int | None = Field(default=None, ge=5, le=480)
+    location: Short | None = None
+    referral_id: Id | None = None
+
+
+class StatusIn(Strict):
+    status: AppointmentStatus
+
+
+class ReferralIn(Strict):
+    referrer_kind: ReferrerKind
+    referrer: Short
+    letter: Long
+    reason: Annotated[str, StringConstraints(max_length=2000)]
+    notice: NoticeIn | None = None
+    subject: Id | None = None
+    patient: Values | None = None
+
+
+class ReferralDecisionIn(Strict):
+    accept: bool
+    clinician: Key | None = None
+
+
+class ClinicalEntryIn(Strict):
+    field: Key
+    content: Long
+    appointment_id: Id | None = None
+    supersedes: Id | None = None
+
+
+class RecordingIn(Strict):
+    content: Annotated[str, StringConstraints(max_length=2000)]
+    notice_given_at: AwareDatetime | None = None
+
+
+class CommunicationIn(Strict):
+    direction: Direction
+    channel: CommunicationChannel
+    summary: Annotated[str, StringConstraints(max_length=5000)]
+    purpose: Key | None = None
+    occurred_at: AwareDatetime | None = None
+    recording: RecordingIn | None = None
+
+
+class CardIn(Strict):
+    processor_token: Short
+    last_four: Annotated[str, StringConstraints(max_length=4)]
+
+
+class PaymentIn(Strict):
+    method: PaymentMethod
+    amount_pence: int = Field(ge=1, le=10_000_000)
+    currency: Annotated[str, StringConstraints(max_length=3)] = "GBP"
+    card: CardIn | None = None
+    bank_details: Short | None = None
+    appointment_id: Id | None = None
+
+
+class CaseIn(Strict):
+    kind: CaseKind
+    text: Long
+    channel: Channel
+    notice: NoticeIn | None = None
+    subject: Id | None = None
+    person: Values | None = None
+
+
+class OutcomeIn(Strict):
+    outcome: Long | None = None
+
+
+class PatientUpdateIn(Strict):
+    fields: Values
+    purpose: Key | None = None
+
+
+class InboundIn(Strict):
+    channel: ContactChannel
+    checked: Annotated[list[Key], Field(max_length=10)]
+    purpose: Key | None = None
+
+
+class BreakGlassIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=2000)]
+    minutes: int = Field(default=60, ge=1, le=720)
+
+
+class FindingIn(Strict):
+    finding: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class Art14CloseIn(Strict):
+    outcome: Annotated[str, StringConstraints(max_length=2000)]
+    exempt: bool = False

@@ -1,0 +1,19 @@
+"""The staff console, ``/console``: server-rendered pages (Jinja2, a little htmx, no script
+needed to use them), each with a JSON twin, acting through the same services as the API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.templating import Jinja2Templates
+
+from hippocratic.faces.web.console.oversight_pages import oversight_router
+from hippocratic.faces.web.console.patient_pages import patient_router
+from hippocratic.faces.web.console.sign_in_pages import sign_in_router
+
+
+def console_router(templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    router.include_router(sign_in_router(templates))
+    router.include_router(patient_router(templates))
+    router.include_router(oversight_router(templates))
+    return router

@@ -1,0 +1,208 @@
+"""What every request passes before any route sees it (a plain ASGI middleware, so it adds
+microseconds, not a thread hop):
+
+* a body larger than ``MAX_BODY`` is refused with 413, before it is read in full;
+* a payment card number anywhere in the path, the query string or the body (every string of
+  a JSON body, every value of a form) is refused with 400 ``input.card_number``, before any
+  route, service, guard or log sees it (S0-86): the access log below never records a query
+  string, so a refused number is written nowhere;
+* HEAD is answered as GET without the body;
+* every response carries the security headers (and the request's id, where a route gave it
+  one), and pages with personal data are never cached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from hippocratic.domain.card_number import find_card_number
+from hippocratic.errors import CardNumberRefused, HippocraticError, TooLarge
+from hippocratic.faces.envelope import failure
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MAX_BODY = 256 * 1024
+"""The largest request body accepted: a long referral letter is a few kilobytes."""
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+PRIVATE_PREFIXES = ("/api/", "/console")
+access_log = logging.getLogger("hippocratic.access")
+
+
+def _card_in(value: Any, path: str) -> str | None:
+    """The place of the first card number in a decoded JSON value, or None."""
+    if isinstance(value, str):
+        return path if find_card_number(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _card_in(key, path) or _card_in(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _card_in(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def card_field(body: bytes, content_type: str) -> str | None:
+    """Where a card number sits in a request body ('' for somewhere unnamed), or None."""
+    if not body:
+        return None
+    text = body.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        try:
+            return _card_in(json.loads(text), "")
+        except ValueError:
+            pass  # not JSON after all: scanned as text below
+    if "x-www-form-urlencoded" in content_type:
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            if find_card_number(value) or find_card_number(key):
+                return key
+        return None
+    return "" if find_card_number(text) else None
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = dict(scope, method="GET")
+        path: str = scope.get("path", "")
+        state: dict[str, Any] = scope.setdefault("state", {})
+        status = 500
+
+        async def respond(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers += SECURITY_HEADERS
+                if path.startswith(PRIVATE_PREFIXES):
+                    headers.append((b"cache-control", b"no-store"))
+                request_id = state.get("request_id")
+                if request_id:
+                    headers.append((b"x-request-id", str(request_id).encode()))
+                message = dict(message, headers=headers)
+            elif head and message["type"] == "http.response.body":
+                message = dict(message, body=b"")
+            await send(message)
+
+        try:
+            refused = self._refusal(scope)
+            body = b""
+            if refused is None:
+                body, refused = await self._body(scope, receive)
+            if refused is not None:
+                await self._refuse(refused, respond)
+                return
+            await self.app(scope, _replay(body, receive), respond)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info(
+                "%s %s %s %.1fms", "HEAD" if head else scope["method"], path, status, elapsed
+            )
+
+    def _refusal(self, scope: Scope) -> HippocraticError | None:
+        query = unquote(scope.get("query_string", b"").decode("latin-1").replace("+", " "))
+        if find_card_number(query) or find_card_number(unquote(scope.get("path", ""))):
+            return _card_error("the address")
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
+                return _too_large(self.max_body)
+        return None
+
+    async def _body(self, scope: Scope, receive: Receive) -> tuple[bytes, HippocraticError | None]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return b"", _too_large(self.max_body)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        content_type = ""
+        for name, value in scope.get("headers", []):
+            if name == b"content-type":
+                content_type = value.decode("latin-1").lower()
+        where = card_field(body, content_type)
+        return body, _card_error(where) if where is not None else None
+
+    @staticmethod
+    async def _refuse(error: HippocraticError, send: Send) -> None:
+        payload = json.dumps(failure(error)).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": error.http_status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _card_error(where: str) -> CardNumberRefused:
+    return CardNumberRefused(
+        "this request holds what looks like a payment card number; card numbers are never "
+        "taken here, so nothing was stored or logged",
+        field=where or None,
+        hint="remove the card number: card payments go to the card provider, and only the "
+        "last four digits are kept",
+    )
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(
+        f"the request body is larger than {limit // 1024} KB",
+        hint="send less: attach files through the clinic's document system, not here",
+    )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
