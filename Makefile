@@ -26,10 +26,10 @@ KEYS ?= var/keys
 run: install
 	@if [ ! -f $(STORE) ]; then \
 		$(BIN)/hippocratic init --policy $(POLICY) --db sqlite:///$(STORE) --keys $(KEYS) && \
-		$(BIN)/hippocratic demo seed harmonic --db sqlite:///$(STORE) --keys $(KEYS); \
+		$(BIN)/hippocratic demo seed harmonic --staff --db sqlite:///$(STORE) --keys $(KEYS); \
 	fi
 	$(BIN)/hippocratic audit verify --db sqlite:///$(STORE) --keys $(KEYS)
-	$(BIN)/hippocratic serve --host $(HOST) --port $(PORT)
+	$(BIN)/hippocratic serve --host $(HOST) --port $(PORT) --db sqlite:///$(STORE) --keys $(KEYS)
 
 ## Install everything the suite needs and run it on SQLite and PostgreSQL
 test: install test-extras

@@ -65,11 +65,19 @@ def test_every_luhn_valid_run_of_13_to_19_digits_is_a_card(length: int, rng: ran
         "readings 120 80 118 79 122 81 120 80 119 78",
         "a1b2c3d4-1234-5678-9012-123456789012",  # a UUID with digit groups
         "41111111111111111111111",  # 23 digits: too long for a card
+        "3f4111111111111111a9c0",  # digits inside a hex token (a CSRF token, a hash)
+        "4111111111111111e2b7",  # a token that starts with digits
         "",
     ],
 )
 def test_ordinary_numbers_are_not_cards(text: str) -> None:
     assert not find_card_number(text)
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_a_hex_token_is_never_a_card(raw: bytes) -> None:
+    """A session's CSRF token or a SHA-256 in a form must not be refused by chance."""
+    assert not find_card_number(f"csrf={raw.hex()}&code=123456")
 
 
 @pytest.mark.promise("S0-85")

@@ -14,7 +14,7 @@ import re
 MIN_DIGITS = 13
 MAX_DIGITS = 19
 
-_RUN = re.compile(r"(?<![\d])\d+(?:[ -]\d+)*(?![\d])")
+_RUN = re.compile(r"(?<![0-9A-Za-z])\d+(?:[ -]\d+)*(?![0-9A-Za-z])")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 

@@ -21,7 +21,7 @@ from hippocratic.guard.consent import ConsentStore, DatabaseConsentStore
 from hippocratic.policy.document import Policy
 from hippocratic.policy.loader import load_policy_text
 from hippocratic.policy.validator import load_sound_policy
-from hippocratic.storage.database import database_url, make_engine
+from hippocratic.storage.database import database_url, make_engine, snapshot
 from hippocratic.storage.keystore import LocalMasterKey, MasterKey, keystore_url, open_key_engine
 from hippocratic.storage.organisation import OrganisationRow
 from hippocratic.storage.schema import existing_tables, has_schema, upgrade
@@ -60,10 +60,12 @@ class Store:
         return cached
 
     def policy_of(self, organisation: str) -> Policy:
-        """The organisation's policy, opening a session only the first time."""
+        """The organisation's policy, reading it only the first time: in a read-only snapshot,
+        so a caller may ask from inside its own write transaction (on SQLite a second writer
+        would wait on the first)."""
         cached = self._policies.get(organisation)
         if cached is None:
-            with self.sessions() as session:
+            with snapshot(self.engine) as session:
                 cached = self.policy(session, organisation)
         return cached
 

@@ -62,6 +62,7 @@ def _register() -> None:
         release,
         retention,
         serve,
+        staff,
         store,
     )
 
@@ -76,6 +77,8 @@ def _register() -> None:
     app.add_typer(keys.app, name="keys")
     app.add_typer(audit.app, name="audit")
     app.add_typer(release.app, name="release")
+    app.add_typer(staff.staff_app, name="staff")
+    app.add_typer(staff.token_app, name="token")
 
 
 _register()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from hippocratic.faces.cli.store import DbOption, KeysOption
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
+from hippocratic.services.store import open_store
 
 
 def serve(
@@ -17,8 +20,26 @@ def serve(
         list[Path] | None,
         typer.Option("--policy", help="Policy files to serve (default: the shipped ones)."),
     ] = None,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    notices_only: Annotated[
+        bool, typer.Option("--notices-only", help="Serve the public notices without a store.")
+    ] = False,
 ) -> None:
-    """Serve the privacy notices, just-in-time notices and records of processing."""
+    """Serve the web app: the public notices, and over the store the staff console
+    (/console) and the JSON API (/api/v1, docs at /api/docs)."""
     import uvicorn
 
-    uvicorn.run(create_app(policy or SHIPPED_POLICIES), host=host, port=port)
+    # Our own access log (hippocratic.access) never records a query string; uvicorn's would.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    store = None if notices_only else open_store(db, keys)
+    try:
+        uvicorn.run(
+            create_app(policy or SHIPPED_POLICIES, store=store),
+            host=host,
+            port=port,
+            access_log=False,
+        )
+    finally:
+        if store is not None:
+            store.dispose()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.services import demo as demo_service
@@ -54,6 +55,14 @@ def init(
 def seed(
     organisation: Annotated[str, typer.Argument(help="Organisation key, e.g. harmonic.")],
     patients: Annotated[int, typer.Option(min=1, max=10_000, help="How many patients.")] = 20,
+    with_staff: Annotated[
+        bool,
+        typer.Option(
+            "--staff/--no-staff",
+            help="Also a member of staff per role (random passwords, printed once) and today's "
+            "appointments.",
+        ),
+    ] = False,
     db: DbOption = None,
     keys: KeysOption = None,
     as_json: JsonFlag = False,
@@ -61,10 +70,34 @@ def seed(
     """Register synthetic patients (test-range NHS numbers, example.org emails) via the guard."""
     wants_json(as_json)
     store = open_store(db, keys)
-    subjects = demo_service.seed(store, organisation, patients)
-    store.dispose()
+    try:
+        subjects = demo_service.seed(store, organisation, patients)
+        accounts = demo_service.seed_staff(store, organisation) if with_staff else []
+        today = store.clock.now().astimezone(demo_service.LONDON).date()
+        booked = (
+            len(demo_service.seed_appointments(store, organisation, today)) if with_staff else 0
+        )
+    finally:
+        store.dispose()
+
+    def render() -> None:
+        console.print(f"registered {len(subjects)} synthetic patients")
+        if accounts:
+            console.print(f"booked {booked} appointments for today, {today.isoformat()}")
+            table = Table("username", "role", "first password (shown once)")
+            for account in accounts:
+                table.add_row(account.username, account.role, account.password)
+            console.print(table)
+            console.print(
+                "sign in at http://127.0.0.1:8000/console/sign-in; the first sign-in enrols "
+                "an authenticator app (any TOTP app) from a QR code",
+                markup=False,
+            )
+
     emit(
-        {"patients": len(subjects)},
+        {"patients": len(subjects), "staff": accounts, "appointments": booked}
+        if with_staff
+        else {"patients": len(subjects)},
         as_json=as_json,
-        render=lambda: console.print(f"registered {len(subjects)} synthetic patients"),
+        render=render,
     )

@@ -1,0 +1,88 @@
+"""``hippocratic staff``, ``token`` and ``demo seed --staff`` from the shell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hippocratic.faces.cli.app import app
+from hippocratic.services import api_token, sign_in
+from hippocratic.services.store import open_store
+
+POLICY = str(Path(__file__).resolve().parents[3] / "policies" / "harmonic-medical-sonography.yaml")
+runner = CliRunner()
+
+
+@pytest.fixture
+def where(database_url: str, tmp_path: Path) -> list[str]:
+    place = ["--db", database_url, "--keys", str(tmp_path / "keys")]
+    assert runner.invoke(app, ["init", "--policy", POLICY, *place]).exit_code == 0
+    return place
+
+
+def run(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, [*args, "--json"])
+    envelope: dict[str, object] = json.loads(result.stdout)
+    return envelope
+
+
+@pytest.mark.promise("S0-79")
+def test_staff_accounts_from_the_shell(where: list[str]) -> None:
+    added = run("staff", "add", "harmonic", "rita", "--name", "Rita Example", "--role",
+                "reception", *where)  # fmt: skip
+    data = added["data"]
+    assert isinstance(data, dict)
+    password = data["password"]
+    assert isinstance(password, str) and len(password) >= 12
+    store = open_store(where[1], Path(where[3]))
+    try:
+        assert sign_in.password(store, "harmonic", "rita", password).needs == "enrol"
+    finally:
+        store.dispose()
+    assert run("staff", "sign-out", "harmonic", "rita", *where)["data"] == {"sessions_ended": 1}
+    listed = run("staff", "list", "harmonic", *where)["data"]
+    assert isinstance(listed, list) and listed[0]["second_factor"] is False
+    moved = run("staff", "role", "harmonic", "rita", "billing", *where)["data"]
+    assert isinstance(moved, dict) and moved["role"] == "billing"
+    assert run("staff", "reset-2fa", "harmonic", "rita", *where)["ok"] is True
+    disabled = run("staff", "disable", "harmonic", "rita", *where)["data"]
+    assert isinstance(disabled, dict) and disabled["disabled"] is True
+    refused = runner.invoke(app, ["staff", "add", "harmonic", "xavier", "--name", "X", "--role",
+                                  "admiral", *where])  # fmt: skip
+    assert refused.exit_code == 2 and "not a role" in refused.stderr
+
+
+def test_api_tokens_from_the_shell(where: list[str]) -> None:
+    issued = run("token", "issue", "harmonic", "--role", "reception", "--label", "booking site",
+                 *where)["data"]  # fmt: skip
+    assert isinstance(issued, dict)
+    secret, token_id = issued["secret"], issued["token"]["token_id"]
+    store = open_store(where[1], Path(where[3]))
+    try:
+        actor = api_token.authenticate(store, secret)
+        assert actor is not None and actor.role == "reception"
+    finally:
+        store.dispose()
+    listed = run("token", "list", "harmonic", *where)["data"]
+    assert isinstance(listed, list) and [t["token_id"] for t in listed] == [token_id]
+    assert "secret" not in json.dumps(listed)
+    run("token", "revoke", "harmonic", token_id, *where)
+    store = open_store(where[1], Path(where[3]))
+    try:
+        assert api_token.authenticate(store, secret) is None
+    finally:
+        store.dispose()
+
+
+def test_demo_seed_with_staff_books_a_day(where: list[str]) -> None:
+    seeded = run("demo", "seed", "harmonic", "--patients", "3", "--staff", *where)["data"]
+    assert isinstance(seeded, dict)
+    assert seeded["patients"] == 3 and seeded["appointments"] == 8
+    accounts = seeded["staff"]
+    assert isinstance(accounts, list)
+    assert {a["role"] for a in accounts} >= {"reception", "sonographer", "dpo"}
+    verified = runner.invoke(app, ["audit", "verify", *where])
+    assert verified.exit_code == 0
