@@ -10,10 +10,9 @@ import typer
 from rich.table import Table
 
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, opened
 from hippocratic.services import api_token, staff, staff_session
 from hippocratic.services.staff import StaffMember
-from hippocratic.services.store import open_store
 
 staff_app = typer.Typer(help="Staff accounts for the console.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
@@ -46,11 +45,8 @@ def add(
     """Create an account; its authenticator is enrolled at the first sign-in."""
     wants_json(as_json)
     given = password or secrets.token_urlsafe(12)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         member = staff.add(store, organisation, username, name, role, given)
-    finally:
-        store.dispose()
     data = {"member": member, "password": None if password else given}
     emit(
         data,
@@ -69,11 +65,8 @@ def list_staff(
 ) -> None:
     """Everyone with an account, their role and whether their second factor is set up."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         members = staff.list_staff(store, organisation)
-    finally:
-        store.dispose()
 
     def render() -> None:
         table = Table("username", "name", "role", "second factor", "status")
@@ -96,11 +89,8 @@ def disable(
 ) -> None:
     """No more sign-ins; every open session ends now."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         member = staff.disable(store, organisation, username)
-    finally:
-        store.dispose()
     _show(member, as_json, f"disabled {username}; their sessions have ended")
 
 
@@ -115,11 +105,8 @@ def role(
 ) -> None:
     """Move someone to another role; their sessions end, so the new role applies at once."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         member = staff.set_role(store, organisation, username, new_role)
-    finally:
-        store.dispose()
     _show(member, as_json, f"{username} is now {member.role_title}")
 
 
@@ -133,11 +120,8 @@ def reset_second_factor(
 ) -> None:
     """Forget a lost authenticator: the next sign-in enrols a new one."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         member = staff.reset_second_factor(store, organisation, username)
-    finally:
-        store.dispose()
     _show(member, as_json, f"{username} enrols a new authenticator at the next sign-in")
 
 
@@ -151,11 +135,8 @@ def sign_out(
 ) -> None:
     """End every session of this member of staff, on every device."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         ended = staff_session.sign_out_everywhere(store, organisation, username)
-    finally:
-        store.dispose()
     emit(
         {"sessions_ended": ended},
         as_json=as_json,
@@ -174,11 +155,8 @@ def issue(
 ) -> None:
     """A new API token; it is printed once and only its hash is kept."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         issued = api_token.issue(store, organisation, role, label)
-    finally:
-        store.dispose()
     emit(
         issued,
         as_json=as_json,
@@ -196,11 +174,8 @@ def list_tokens(
 ) -> None:
     """Every token: its role, who issued it, when it was last used, whether it is revoked."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         tokens = api_token.list_tokens(store, organisation)
-    finally:
-        store.dispose()
 
     def render() -> None:
         table = Table("id", "label", "role", "last used", "status")
@@ -222,9 +197,6 @@ def revoke(
 ) -> None:
     """Stop a token working, from its next request."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         revoked = api_token.revoke(store, organisation, token_id)
-    finally:
-        store.dispose()
     emit(revoked, as_json=as_json, render=lambda: console.print(f"revoked {token_id}"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,7 @@ from rich.table import Table
 
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.services import demo as demo_service
-from hippocratic.services.store import init_store, open_store
+from hippocratic.services.store import Store, init_store, open_store
 
 DbOption = Annotated[
     str | None,
@@ -24,6 +26,17 @@ KeysOption = Annotated[
     typer.Option("--keys", help="Key directory (default HIPPOCRATIC_KEYS_DIR, then var/keys)."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
+
+
+@contextmanager
+def opened(db: str | None, keys: Path | None) -> Iterator[Store]:
+    """The store for one command, its connections closed however the command ends."""
+    store = open_store(db, keys)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
 
 demo_app = typer.Typer(help="Synthetic demo data.", no_args_is_help=True)
 
@@ -69,16 +82,13 @@ def seed(
 ) -> None:
     """Register synthetic patients (test-range NHS numbers, example.org emails) via the guard."""
     wants_json(as_json)
-    store = open_store(db, keys)
-    try:
+    with opened(db, keys) as store:
         subjects = demo_service.seed(store, organisation, patients)
         accounts = demo_service.seed_staff(store, organisation) if with_staff else []
         today = store.clock.now().astimezone(demo_service.LONDON).date()
         booked = (
             len(demo_service.seed_appointments(store, organisation, today)) if with_staff else 0
         )
-    finally:
-        store.dispose()
 
     def render() -> None:
         console.print(f"registered {len(subjects)} synthetic patients")
