@@ -37,8 +37,7 @@ def enrolled(store: Store, username: str = "rita") -> tuple[str, str]:
     assert step.needs == "enrol"
     enrolment = sign_in.enrolment(store, step.cookie)
     code = pyotp.TOTP(enrolment.secret).at(store.clock.now())
-    sign_in.second_factor(store, step.cookie, code)
-    return step.cookie, enrolment.secret
+    return sign_in.second_factor(store, step.cookie, code), enrolment.secret
 
 
 def test_a_password_is_long_and_not_the_username(store: Store) -> None:
@@ -81,12 +80,26 @@ def test_enrolment_by_qr_code_then_a_code_opens_the_session(rita: Store) -> None
         row = session.get(StaffRow, ("harmonic", "rita"))
         assert row is not None and row.totp_secret is not None
         assert enrolment.secret.encode() not in bytes(row.totp_secret)
-    sign_in.second_factor(rita, step.cookie, pyotp.TOTP(enrolment.secret).at(rita.clock.now()))
-    session_now = staff_session.authenticate(rita, step.cookie)
+    renewed = sign_in.second_factor(
+        rita, step.cookie, pyotp.TOTP(enrolment.secret).at(rita.clock.now())
+    )
+    session_now = staff_session.authenticate(rita, renewed)
     assert session_now is not None and session_now.role == "reception"
     assert session_now.actor.actor == "rita"
     actions = [e.action for e in events(rita)]
     assert "sign_in.password" in actions and "second_factor.enrolled" in actions
+
+
+@pytest.mark.promise("S0-79")
+def test_the_session_is_renewed_when_the_second_factor_is_given(rita: Store) -> None:
+    step = sign_in.password(rita, "harmonic", "rita", PASSWORD)
+    enrolment = sign_in.enrolment(rita, step.cookie)
+    renewed = sign_in.second_factor(
+        rita, step.cookie, pyotp.TOTP(enrolment.secret).at(rita.clock.now())
+    )
+    assert renewed != step.cookie
+    assert staff_session.authenticate(rita, renewed) is not None
+    assert staff_session.authenticate(rita, step.cookie, require_second_factor=False) is None
 
 
 def test_a_code_is_accepted_once(rita: Store) -> None:
@@ -161,8 +174,7 @@ def again(store: Store, secret: str) -> str:
     assert isinstance(store.clock, FixedClock)
     store.clock.advance(timedelta(seconds=30))
     cookie = sign_in.password(store, "harmonic", "rita", PASSWORD).cookie
-    sign_in.second_factor(store, cookie, pyotp.TOTP(secret).at(store.clock.now()))
-    return cookie
+    return sign_in.second_factor(store, cookie, pyotp.TOTP(secret).at(store.clock.now()))
 
 
 @pytest.mark.promise("S0-89")

@@ -199,9 +199,15 @@ def _verify(store: Store, row: StaffRow, code: str) -> bool:
     return False
 
 
-def second_factor(store: Store, cookie: str, code: str) -> None:
-    """The second step, for an enrolled account or one confirming its enrolment."""
+def second_factor(store: Store, cookie: str, code: str) -> str:
+    """The second step, for an enrolled account or one confirming its enrolment.
+
+    Returns the cookie of a new session, the one past its second factor: the pending session
+    ends here, so a token seen before sign-in finished (fixation, a shoulder, a log) is
+    worth nothing after it (OWASP session management: renew the ID on privilege change).
+    """
     refusal: AuthenticationFailed | None = None
+    renewed = ""
     with store.sessions.begin() as session:
         found, row = _pending(session, store, cookie)
         code = code.replace(" ", "")
@@ -215,7 +221,12 @@ def second_factor(store: Store, cookie: str, code: str) -> None:
             enrolling = row.totp_confirmed_at is None
             if enrolling:
                 row.totp_confirmed_at = now
-            found.second_factor_at = now
+            found.revoked_at = now
+            renewed = staff_session.create(session, store, row.organisation_id, row.username)
+            session.flush()
+            fresh = staff_session.row_of(session, store, renewed)
+            assert fresh is not None
+            fresh.second_factor_at = now
             row.failed_attempts = 0
             action = "second_factor.enrolled" if enrolling else "sign_in.second_factor"
             security_event.record(
@@ -223,3 +234,4 @@ def second_factor(store: Store, cookie: str, code: str) -> None:
             )
     if refusal is not None:
         raise refusal
+    return renewed

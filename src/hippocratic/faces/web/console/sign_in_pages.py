@@ -125,12 +125,14 @@ def sign_in_router(templates: Jinja2Templates) -> APIRouter:
         if not staff_session.check_csrf(who, csrf):
             raise CsrfRejected("this form is out of date, so it was not taken")
         try:
-            sign_in.second_factor(store_of(request), request.cookies[COOKIE], code)
+            renewed = sign_in.second_factor(store_of(request), request.cookies[COOKIE], code)
         except AuthenticationFailed as failed:
             if isinstance(failed, SignInRequired):
                 raise
             return code_page(request, enrol=enrolling, error=failed)
-        return see_other(safe_next(next))
+        response = see_other(safe_next(next))
+        set_session_cookie(request, response, renewed)
+        return response
 
     @router.post("/sign-out")
     def sign_out(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> Response:
