@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 POLICY ?= policies/harmonic-medical-sonography.yaml
+SECOND_POLICY ?= policies/harmony-healthcare.yaml
+PATIENTS ?= 200
 
 .PHONY: run test check bench install clean
 
@@ -26,9 +28,13 @@ KEYS ?= var/keys
 run: install
 	@if [ ! -f $(STORE) ]; then \
 		$(BIN)/hippocratic init --policy $(POLICY) --db sqlite:///$(STORE) --keys $(KEYS) && \
-		$(BIN)/hippocratic demo seed harmonic --staff --db sqlite:///$(STORE) --keys $(KEYS); \
+		$(BIN)/hippocratic organisation add --policy $(SECOND_POLICY) --db sqlite:///$(STORE) --keys $(KEYS) && \
+		for org in harmonic harmony; do \
+			$(BIN)/hippocratic demo seed $$org --patients $(PATIENTS) --staff --db sqlite:///$(STORE) --keys $(KEYS) || exit 1; \
+		done; \
 	fi
 	$(BIN)/hippocratic audit verify --db sqlite:///$(STORE) --keys $(KEYS)
+	$(BIN)/hippocratic demo users --keys $(KEYS)
 	$(BIN)/hippocratic serve --host $(HOST) --port $(PORT) --db sqlite:///$(STORE) --keys $(KEYS)
 
 ## Install everything the suite needs and run it on SQLite and PostgreSQL

@@ -66,12 +66,20 @@ def presented(
     return Capture(form, version, channel)
 
 
+CREATION = ("store.initialised", "organisation.added")
+"""The first event of every organisation's ledger, there before any test does anything."""
+
+
 def events(store: Store, organisation: str = "harmonic") -> list[AuditEventRow]:
+    """The organisation's events after its creation, in order."""
     with store.sessions() as session:
         return list(
             session.scalars(
                 select(AuditEventRow)
-                .where(AuditEventRow.organisation_id == organisation)
+                .where(
+                    AuditEventRow.organisation_id == organisation,
+                    AuditEventRow.action.not_in(CREATION),
+                )
                 .order_by(AuditEventRow.seq)
             )
         )

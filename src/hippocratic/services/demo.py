@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from faker import Faker
 
 from hippocratic.domain.nhs_number import synthetic
-from hippocratic.services import staff
+from hippocratic.services import sign_in, staff
 from hippocratic.services.appointments import Appointments, Booking
 from hippocratic.services.capture import Capture, Channel
 from hippocratic.services.records import Actor, Records
@@ -80,7 +80,9 @@ class DemoAccount:
     username: str
     role: str
     password: str
-    """Random, made now, shown once to whoever seeded the demo; only its argon2id hash is kept."""
+    """Random, made now, handed to whoever seeded the demo; only its argon2id hash is kept."""
+    totp_secret: str
+    """The authenticator secret (base32) already enrolled, so the demo signs in at once."""
 
 
 def seed_staff(store: Store, organisation: str) -> list[DemoAccount]:
@@ -90,7 +92,8 @@ def seed_staff(store: Store, organisation: str) -> list[DemoAccount]:
     for role in policy.roles:
         password = secrets.token_urlsafe(12)
         staff.add(store, organisation, role.key, f"Demo {role.title}", role.key, password)
-        accounts.append(DemoAccount(role.key, role.key, password))
+        secret = sign_in.provision(store, organisation, role.key, by="demo-seeder")
+        accounts.append(DemoAccount(role.key, role.key, password, secret))
     return accounts
 
 

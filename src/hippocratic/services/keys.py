@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from hippocratic.domain.clock import Clock, SystemClock
 from hippocratic.errors import ConfigurationError
-from hippocratic.services.store import MASTER_FILE, keys_dir
+from hippocratic.services import security_event
+from hippocratic.services.store import MASTER_FILE, Store, keys_dir
 from hippocratic.storage.database import database_url, make_engine
 from hippocratic.storage.keystore import (
     MASTER_KEY_ENV,
@@ -60,20 +62,19 @@ def rotate(
         )
     url = database_url(db)
     engine = make_engine(url)
-    try:
-        if not has_schema(engine):
-            raise ConfigurationError(
-                f"no Hippocratic store at {url}",
-                hint="create one with `hippocratic init --policy FILE`",
-            )
-    finally:
+    if not has_schema(engine):
         engine.dispose()
+        raise ConfigurationError(
+            f"no Hippocratic store at {url}",
+            hint="create one with `hippocratic init --policy FILE`",
+        )
     directory = keys_dir(keys)
     master_path = master_key_file or directory / MASTER_FILE
     current = LocalMasterKey.from_file(master_path)
     key_engine = open_key_engine(keystore_url(directory))
     try:
-        vault = Vault(key_engine, current, (clock or SystemClock()).now)
+        the_clock = clock or SystemClock()
+        vault = Vault(key_engine, current, the_clock.now)
         previous = current.key_id
         pending = master_path.with_name(master_path.name + ".next")
         pending.unlink(missing_ok=True)
@@ -92,6 +93,18 @@ def rotate(
                     select(OrganisationKeyRow.organisation_id, OrganisationKeyRow.version)
                 )
             }
+        store = Store(engine, key_engine, vault, the_clock, sessionmaker(engine))
+        for org, version in versions.items():
+            security_event.record_now(
+                store,
+                org,
+                security_event.OPERATOR,
+                security_event.OPERATOR,
+                "keys.rotated",
+                reason=f"master key {new_master.key_id}, organisation key version {version}, "
+                f"{subjects.get(org, 0)} subject keys rewrapped",
+            )
     finally:
         key_engine.dispose()
+        engine.dispose()
     return RotationReport(new_master.key_id, previous, rewrapped, subjects, versions)

@@ -8,10 +8,14 @@ Never a password, code, secret or token in an event: only who, what, when and th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
-from hippocratic.services.store import Store
 from hippocratic.storage.ledger import AuditEvent, append
+
+if TYPE_CHECKING:  # the store records its own creation through this module
+    from hippocratic.services.store import Store
 
 SECURITY = "security"
 """The purpose on every security event (not a purpose of processing personal data)."""

@@ -23,8 +23,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.orm import Session
 
-from hippocratic.errors import AccountLocked, AuthenticationFailed, SignInRequired
+from hippocratic.errors import AccountLocked, AuthenticationFailed, NotFound, SignInRequired
 from hippocratic.services import security_event, staff_session
+from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.staff import HASHER
 from hippocratic.services.store import Store
 from hippocratic.storage.organisation import OrganisationRow
@@ -182,6 +183,29 @@ def enrolment(store: Store, cookie: str) -> Enrolment:
         uri = pyotp.TOTP(secret).provisioning_uri(name=row.username, issuer_name=issuer)
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return Enrolment(secret, uri, image.to_string(encoding="unicode"))
+
+
+def provision(store: Store, organisation: str, username: str, by: str) -> str:
+    """Enrol an authenticator for an account without a sign-in (demo and test accounts, whose
+    secret is handed over with the password): the base32 secret, sealed at rest like any."""
+    secret = pyotp.random_base32()
+    with store.sessions.begin() as session:
+        row = session.get(StaffRow, (organisation, username))
+        if row is None:
+            raise NotFound(f"no member of staff {username!r} here", field="username")
+        row.totp_secret = _seal(store, row, secret)
+        row.totp_confirmed_at = store.clock.now()
+        row.totp_last_step = 0
+        security_event.record(
+            session,
+            store,
+            organisation,
+            by,
+            OPERATOR,
+            "second_factor.provisioned",
+            reason=username,
+        )
+    return secret
 
 
 def _verify(store: Store, row: StaffRow, code: str) -> bool:

@@ -21,6 +21,7 @@ from hippocratic.guard.consent import ConsentStore, DatabaseConsentStore
 from hippocratic.policy.document import Policy
 from hippocratic.policy.loader import load_policy_text
 from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services import security_event
 from hippocratic.storage.database import database_url, make_engine, snapshot
 from hippocratic.storage.keystore import LocalMasterKey, MasterKey, keystore_url, open_key_engine
 from hippocratic.storage.organisation import OrganisationRow
@@ -168,10 +169,28 @@ def init_store(
         path.chmod(0o600)
     vault = Vault(key_engine, master, the_clock.now)
     vault.create_organisation(policy.organisation.key)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    with sessions.begin() as session:
-        session.add(_organisation_row(policy, policy_path, the_clock))
-    return Store(engine, key_engine, vault, the_clock, sessions)
+    store = Store(
+        engine, key_engine, vault, the_clock, sessionmaker(engine, expire_on_commit=False)
+    )
+    with store.sessions.begin() as session:
+        row = _organisation_row(policy, policy_path, the_clock)
+        session.add(row)
+        _created(session, store, row, "store.initialised")
+    return store
+
+
+def _created(session: Session, store: Store, row: OrganisationRow, action: str) -> None:
+    """The first event of an organisation's ledger: which policy (by SHA-256) it began under."""
+    session.flush()
+    security_event.record(
+        session,
+        store,
+        row.organisation_id,
+        security_event.OPERATOR,
+        security_event.OPERATOR,
+        action,
+        reason=f"policy sha256 {row.policy_sha256}",
+    )
 
 
 def _holds_keys(directory: Path) -> bool:
@@ -197,7 +216,9 @@ def add_organisation(store: Store, policy_path: Path) -> str:
         if session.get(OrganisationRow, policy.organisation.key) is not None:
             raise StoreExists(f"organisation {policy.organisation.key!r} is already in this store")
         store.vault.create_organisation(policy.organisation.key)
-        session.add(_organisation_row(policy, policy_path, store.clock))
+        row = _organisation_row(policy, policy_path, store.clock)
+        session.add(row)
+        _created(session, store, row, "organisation.added")
     return policy.organisation.key
 
 

@@ -38,17 +38,17 @@ def test_verify_passes_an_intact_ledger_and_names_the_first_bad_event(
 ) -> None:
     ok = runner.invoke(app, ["audit", "verify", *where(database_url, tmp_path), "--json"])
     assert ok.exit_code == 0, ok.output
-    assert {"organisation": "harmonic", "events": 2, "ok": True} in json.loads(ok.stdout)["data"]
-    tamper(database_url, "UPDATE audit_event SET purpose = 'care' WHERE seq = 2")
+    assert {"organisation": "harmonic", "events": 3, "ok": True} in json.loads(ok.stdout)["data"]
+    tamper(database_url, "UPDATE audit_event SET purpose = 'care' WHERE seq = 3")
     broken = runner.invoke(
         app, ["audit", "verify", "--organisation", "harmonic", *where(database_url, tmp_path)]
     )
     assert broken.exit_code == 4
-    assert "harmonic: the audit ledger does not verify at event 2" in broken.stderr
+    assert "harmonic: the audit ledger does not verify at event 3" in broken.stderr
     as_json = runner.invoke(app, ["audit", "verify", *where(database_url, tmp_path), "--json"])
     error = json.loads(as_json.stdout)["error"]
-    assert (error["code"], error["details"][0]["first_bad_seq"]) == ("audit.integrity", 2)
-    assert (error["details"][0]["kind"], error["details"][0]["verified_events"]) == ("edited", 1)
+    assert (error["code"], error["details"][0]["first_bad_seq"]) == ("audit.integrity", 3)
+    assert (error["details"][0]["kind"], error["details"][0]["verified_events"]) == ("edited", 2)
 
 
 @pytest.mark.promise("S0-81")
@@ -84,10 +84,12 @@ def test_export_prints_a_valid_fhir_bundle(
     )
     assert out.exit_code == 0, out.output
     bundle = Bundle.model_validate(json.loads(out.stdout))
-    assert [e.resource.action for e in bundle.entry] == ["C", "R"]
-    assert bundle.entry[1].resource.entity[0].what.reference == f"Patient/{patient}"
-    empty = runner.invoke(app, ["audit", "export", "harmony", *where(database_url, tmp_path)])
-    assert json.loads(empty.stdout)["entry"] == []
+    assert [e.resource.action for e in bundle.entry] == ["E", "C", "R"]
+    assert bundle.entry[2].resource.entity[0].what.reference == f"Patient/{patient}"
+    other = runner.invoke(app, ["audit", "export", "harmony", *where(database_url, tmp_path)])
+    assert [e["resource"]["outcomeDesc"][:13] for e in json.loads(other.stdout)["entry"]] == [
+        "policy sha256"
+    ]
     unknown = runner.invoke(app, ["audit", "export", "nobody", *where(database_url, tmp_path)])
     assert unknown.exit_code != 0
     assert unknown.stdout == ""

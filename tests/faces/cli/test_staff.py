@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
-from hippocratic.services import api_token, sign_in
+from hippocratic.services import api_token, sign_in, staff_session
 from hippocratic.services.store import open_store
 
 POLICY = str(Path(__file__).resolve().parents[3] / "policies" / "harmonic-medical-sonography.yaml")
@@ -86,3 +86,27 @@ def test_demo_seed_with_staff_books_a_day(where: list[str]) -> None:
     assert {a["role"] for a in accounts} >= {"reception", "sonographer", "dpo"}
     verified = runner.invoke(app, ["audit", "verify", *where])
     assert verified.exit_code == 0
+
+
+@pytest.mark.promise("S0-79")
+def test_demo_users_sign_in_with_their_password_and_code(where: list[str]) -> None:
+    missing = runner.invoke(app, ["demo", "users", "--keys", where[3], "--json"])
+    assert missing.exit_code != 0 and "demo seed" in missing.stdout
+    seeded = run("demo", "seed", "harmonic", "--patients", "1", "--staff", *where)["data"]
+    assert isinstance(seeded, dict)
+    assert all(set(a) == {"username", "role"} for a in seeded["staff"])
+    listed = run("demo", "users", "--keys", where[3])["data"]
+    assert isinstance(listed, dict)
+    users = {u["username"]: u for u in listed["users"]}
+    assert {"reception", "sonographer", "dpo"} <= set(users)
+    saved = Path(where[3]) / "demo-users.json"
+    assert saved.stat().st_mode & 0o077 == 0
+    store = open_store(where[1], Path(where[3]))
+    try:
+        desk = users["reception"]
+        step = sign_in.password(store, "harmonic", "reception", desk["password"])
+        assert step.needs == "second_factor"
+        cookie = sign_in.second_factor(store, step.cookie, desk["code_now"])
+        assert staff_session.authenticate(store, cookie) is not None
+    finally:
+        store.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.storage.ledger_store import tamper
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 from hippocratic.faces.cli.app import app
 
 POLICY = str(Path(__file__).resolve().parents[3] / "policies" / "harmonic-medical-sonography.yaml")
+HARMONY = str(Path(POLICY).with_name("harmony-healthcare.yaml"))
 runner = CliRunner()
 
 
@@ -28,9 +30,9 @@ def test_init_seed_rotate_verify_and_detect_tampering(database_url: str, tmp_pat
     assert json.loads(rotated.stdout)["data"]["subject_keys_rewrapped"] == {"harmonic": 3}
     verified = runner.invoke(app, ["audit", "verify", *where])
     assert verified.exit_code == 0
-    assert "3 events, chain intact" in verified.stdout
+    assert "5 events, chain intact" in verified.stdout
     bundle = json.loads(runner.invoke(app, ["audit", "export", "harmonic", *where]).stdout)
-    assert len(bundle["entry"]) == 3
+    assert len(bundle["entry"]) == 5
     tamper(database_url, "UPDATE audit_event SET actor = 'someone-else' WHERE seq = 2")
     broken = runner.invoke(app, ["audit", "verify", *where, "--json"])
     assert broken.exit_code == 4
@@ -52,3 +54,32 @@ def test_init_takes_the_database_from_the_environment_and_refuses_a_second_run(
     error = json.loads(second.stdout)["error"]
     assert error["code"] == "store.exists"
     assert "nothing was changed" in error["message"]
+
+
+@pytest.mark.promise("S0-81")
+def test_a_store_records_its_creation_key_rotations_and_organisations(
+    database_url: str, tmp_path: Path
+) -> None:
+    where = ["--db", database_url, "--keys", str(tmp_path / "keys")]
+    assert runner.invoke(app, ["init", "--policy", POLICY, *where]).exit_code == 0
+    added = runner.invoke(app, ["organisation", "add", "--policy", HARMONY, *where, "--json"])
+    assert json.loads(added.stdout)["data"]["organisation"] == "harmony"
+    twice = runner.invoke(app, ["organisation", "add", "--policy", HARMONY, *where])
+    assert twice.exit_code != 0 and "already" in twice.stderr
+    listed = json.loads(runner.invoke(app, ["organisation", "list", *where, "--json"]).stdout)
+    assert {o["organisation"] for o in listed["data"]["organisations"]} == {"harmonic", "harmony"}
+    assert runner.invoke(app, ["keys", "rotate", *where]).exit_code == 0
+    for organisation, first in (
+        ("harmonic", "store.initialised"),
+        ("harmony", "organisation.added"),
+    ):
+        bundle = json.loads(runner.invoke(app, ["audit", "export", organisation, *where]).stdout)
+        actions = [_action(entry) for entry in bundle["entry"]]
+        assert actions == [first, "keys.rotated"]
+    verified = runner.invoke(app, ["audit", "verify", *where])
+    assert verified.exit_code == 0 and "chain intact" in verified.stdout
+
+
+def _action(entry: dict[str, Any]) -> str:
+    action: str = entry["resource"]["subtype"][-1]["code"]
+    return action

@@ -58,6 +58,7 @@ def _register() -> None:
         deadline,
         keys,
         notice,
+        organisation,
         policy,
         release,
         retention,
@@ -73,6 +74,7 @@ def _register() -> None:
     app.add_typer(retention.app, name="retention")
     app.command("serve")(serve.serve)
     app.command("init")(store.init)
+    app.add_typer(organisation.app, name="organisation")
     app.add_typer(store.demo_app, name="demo")
     app.add_typer(keys.app, name="keys")
     app.add_typer(audit.app, name="audit")

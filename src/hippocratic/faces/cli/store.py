@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import pyotp
 import typer
 from rich.table import Table
 
+from hippocratic.errors import NotFound
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.services import demo as demo_service
-from hippocratic.services.store import Store, init_store, open_store
+from hippocratic.services.store import Store, init_store, keys_dir, open_store
+
+DEMO_USERS = "demo-users.json"
+"""Beside the keys (mode 0600): the demo accounts' passwords and authenticator secrets, which
+the store itself keeps only as an argon2id hash and a sealed secret."""
 
 DbOption = Annotated[
     str | None,
@@ -86,6 +93,8 @@ def seed(
         subjects = demo_service.seed(store, organisation, patients)
         accounts = demo_service.seed_staff(store, organisation) if with_staff else []
         today = store.clock.now().astimezone(demo_service.LONDON).date()
+        if accounts:
+            _remember(keys, organisation, accounts)
         booked = (
             len(demo_service.seed_appointments(store, organisation, today)) if with_staff else 0
         )
@@ -94,20 +103,87 @@ def seed(
         console.print(f"registered {len(subjects)} synthetic patients")
         if accounts:
             console.print(f"booked {booked} appointments for today, {today.isoformat()}")
-            table = Table("username", "role", "first password (shown once)")
-            for account in accounts:
-                table.add_row(account.username, account.role, account.password)
-            console.print(table)
             console.print(
-                "sign in at http://127.0.0.1:8000/console/sign-in; the first sign-in enrols "
-                "an authenticator app (any TOTP app) from a QR code",
+                f"made {len(accounts)} demo staff, one per role: `hippocratic demo users` "
+                "shows their passwords and a current authenticator code",
                 markup=False,
             )
 
     emit(
-        {"patients": len(subjects), "staff": accounts, "appointments": booked}
+        {"patients": len(subjects), "staff": [_public(a) for a in accounts], "appointments": booked}
         if with_staff
         else {"patients": len(subjects)},
         as_json=as_json,
         render=render,
     )
+
+
+def _public(account: demo_service.DemoAccount) -> dict[str, str]:
+    return {"username": account.username, "role": account.role}
+
+
+def _remember(
+    keys: Path | None, organisation: str, accounts: list[demo_service.DemoAccount]
+) -> None:
+    path = keys_dir(keys) / DEMO_USERS
+    kept = [u for u in _demo_users(path) if u["organisation"] != organisation]
+    kept += [
+        {
+            "organisation": organisation,
+            "username": a.username,
+            "role": a.role,
+            "password": a.password,
+            "totp_secret": a.totp_secret,
+        }
+        for a in accounts
+    ]
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
+
+
+def _demo_users(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    users: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return users
+
+
+@demo_app.command("users")
+def users(keys: KeysOption = None, as_json: JsonFlag = False) -> None:
+    """The demo staff (one per role, from ``demo seed --staff``): username, password, the
+    authenticator secret and the code it gives now, so a newcomer or a test can sign in.
+
+    For a demo store only: real accounts are made with ``staff add`` and nothing keeps their
+    passwords.
+    """
+    wants_json(as_json)
+    path = keys_dir(keys) / DEMO_USERS
+    found = _demo_users(path)
+    if not found:
+        raise NotFound(
+            "this store has no demo staff",
+            hint="make them with `hippocratic demo seed ORGANISATION --staff`",
+        )
+    listed = [{**u, "code_now": pyotp.TOTP(u["totp_secret"]).now()} for u in found]
+
+    def render() -> None:
+        table = Table()
+        for heading in ("organisation", "username", "password", "code now", "secret"):
+            table.add_column(heading, overflow="fold")
+        for user in listed:
+            table.add_row(
+                user["organisation"],
+                user["username"],
+                user["password"],
+                user["code_now"],
+                user["totp_secret"],
+            )
+        console.print(table)
+        console.print(
+            "sign in at http://127.0.0.1:8000/console/sign-in; for the code, add the secret to "
+            "any authenticator app or run this command again (a code lasts 30 seconds)",
+            markup=False,
+        )
+
+    emit({"users": listed}, as_json=as_json, render=render)
