@@ -131,6 +131,13 @@ def test_sign_in_never_redirects_off_the_console(client: TestClient, clinic: Sto
         headers={"origin": "https://evil.example.com"},
     )
     assert posted.status_code == 403
+    for headers in ({"sec-fetch-site": "cross-site"}, {"origin": "null"}):
+        refused = client.post(
+            "/console/sign-in",
+            data={"organisation": "harmonic", "username": "ron", "password": PASSWORD},
+            headers=headers,
+        )
+        assert refused.status_code == 403
 
 
 def test_signing_out_ends_the_session_on_the_server(client: TestClient, clinic: Store) -> None:

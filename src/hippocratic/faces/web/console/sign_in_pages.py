@@ -26,9 +26,16 @@ def safe_next(target: str | None) -> str:
 
 
 def same_origin(request: Request) -> None:
-    """A sign-in form posted from another site is refused (login CSRF)."""
+    """A sign-in form posted from another site is refused (login CSRF). Browsers say where a
+    request comes from in ``Sec-Fetch-Site``; older ones only in ``Origin`` (``null`` from an
+    opaque origin, which is refused too)."""
+    site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.url.netloc:
+    if site is not None:
+        foreign = site not in ("same-origin", "none")
+    else:
+        foreign = bool(origin) and urlsplit(origin or "").netloc != request.url.netloc
+    if foreign:
         raise CsrfRejected("this form was sent from another site, so it was not taken")
 
 
