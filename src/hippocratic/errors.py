@@ -70,6 +70,12 @@ class PolicyInvalid(InputError):
     http_status = 422
 
 
+class ControlCharacter(InputError):
+    """A NUL character in text: no field may hold one (PostgreSQL text cannot)."""
+
+    code = "input.control_character"
+
+
 class CardNumberRefused(InputError):
     """A full card number where none may be: refused before anything is stored or logged."""
 

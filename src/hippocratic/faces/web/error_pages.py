@@ -47,8 +47,10 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _validation_error(error: RequestValidationError) -> InputError:
+def _validation_error(error: RequestValidationError) -> InputError | NotFound:
     problem: dict[str, Any] = error.errors()[0] if error.errors() else {}
+    if tuple(problem.get("loc", ()))[:1] == ("path",):
+        return NotFound("there is nothing here by that identifier")
     location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query")]
     field = ".".join(location) or None
     kind = problem.get("type", "")
@@ -82,7 +84,8 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:
-        return render(request, _validation_error(error), 400)
+        problem = _validation_error(error)
+        return render(request, problem, problem.http_status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

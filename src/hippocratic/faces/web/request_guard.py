@@ -6,6 +6,8 @@ microseconds, not a thread hop):
   a JSON body, every value of a form) is refused with 400 ``input.card_number``, before any
   route, service, guard or log sees it (S0-86): the access log below never records a query
   string, so a refused number is written nowhere;
+* a NUL character (U+0000) in any of these is refused with 400 ``input.control_character``
+  (no field may hold one, and PostgreSQL text cannot);
 * HEAD is answered as GET without the body;
 * every response carries the security headers (and the request's id, where a route gave it
   one), and pages with personal data are never cached.
@@ -16,12 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from hippocratic.domain.card_number import find_card_number
-from hippocratic.errors import CardNumberRefused, HippocraticError, TooLarge
+from hippocratic.errors import CardNumberRefused, ControlCharacter, HippocraticError, TooLarge
 from hippocratic.faces.envelope import failure
 
 Scope = MutableMapping[str, Any]
@@ -48,39 +50,49 @@ PRIVATE_PREFIXES = ("/api/", "/console")
 access_log = logging.getLogger("hippocratic.access")
 
 
-def _card_in(value: Any, path: str) -> str | None:
-    """The place of the first card number in a decoded JSON value, or None."""
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string of a decoded JSON value, keys included, with where it sits."""
     if isinstance(value, str):
-        return path if find_card_number(value) else None
-    if isinstance(value, dict):
+        yield path, value
+    elif isinstance(value, dict):
         for key, item in value.items():
-            found = _card_in(key, path) or _card_in(item, f"{path}.{key}" if path else str(key))
-            if found is not None:
-                return found
-    if isinstance(value, list):
+            yield path, str(key)
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = _card_in(item, f"{path}[{index}]")
-            if found is not None:
-                return found
-    return None
+            yield from _strings(item, f"{path}[{index}]")
 
 
-def card_field(body: bytes, content_type: str) -> str | None:
-    """Where a card number sits in a request body ('' for somewhere unnamed), or None."""
+def body_strings(body: bytes, content_type: str) -> Iterator[tuple[str, str]]:
+    """The texts a request body carries, each with its field ('' for somewhere unnamed): every
+    string of a JSON body, every name and value of a form, else the body as text."""
     if not body:
-        return None
+        return
     text = body.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
-            return _card_in(json.loads(text), "")
+            decoded = json.loads(text)
         except ValueError:
             pass  # not JSON after all: scanned as text below
+        else:
+            yield from _strings(decoded, "")
+            return
     if "x-www-form-urlencoded" in content_type:
         for key, value in parse_qsl(text, keep_blank_values=True):
-            if find_card_number(value) or find_card_number(key):
-                return key
-        return None
-    return "" if find_card_number(text) else None
+            yield key, key
+            yield key, value
+        return
+    yield "", text
+
+
+def body_refusal(body: bytes, content_type: str) -> HippocraticError | None:
+    """A card number (S0-86) or a NUL character anywhere in the body, or None."""
+    for where, text in body_strings(body, content_type):
+        if find_card_number(text):
+            return _card_error(where)
+        if "\x00" in text:
+            return _nul_error(where)
+    return None
 
 
 class RequestGuard:
@@ -133,8 +145,11 @@ class RequestGuard:
 
     def _refusal(self, scope: Scope) -> HippocraticError | None:
         query = unquote(scope.get("query_string", b"").decode("latin-1").replace("+", " "))
+        address = query + unquote(scope.get("path", ""))
         if find_card_number(query) or find_card_number(unquote(scope.get("path", ""))):
             return _card_error("the address")
+        if "\x00" in address:
+            return _nul_error("the address")
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
                 return _too_large(self.max_body)
@@ -159,8 +174,7 @@ class RequestGuard:
         for name, value in scope.get("headers", []):
             if name == b"content-type":
                 content_type = value.decode("latin-1").lower()
-        where = card_field(body, content_type)
-        return body, _card_error(where) if where is not None else None
+        return body, body_refusal(body, content_type)
 
     @staticmethod
     async def _refuse(error: HippocraticError, send: Send) -> None:
@@ -185,6 +199,13 @@ def _card_error(where: str) -> CardNumberRefused:
         field=where or None,
         hint="remove the card number: card payments go to the card provider, and only the "
         "last four digits are kept",
+    )
+
+
+def _nul_error(where: str) -> ControlCharacter:
+    return ControlCharacter(
+        "this request holds a NUL character (U+0000), which no text here may contain",
+        field=where or None,
     )
 
 

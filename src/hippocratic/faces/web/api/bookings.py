@@ -19,6 +19,7 @@ from hippocratic.faces.web.api.models import (
     StatusIn,
 )
 from hippocratic.faces.web.identity import Caller, caller, store_of
+from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.appointments import Appointments, Booking
 from hippocratic.services.cases import CaseKind, Cases, NewCase
 from hippocratic.services.referrals import Intake, Referrals
@@ -53,7 +54,7 @@ def book(request: Request, who: Who, booking: BookingIn) -> dict[str, Any]:
 
 @router.post("/patients/{subject}/appointments/{appointment_id}/status", tags=["appointments"])
 def set_status(
-    request: Request, who: Who, subject: str, appointment_id: str, change: StatusIn
+    request: Request, who: Who, subject: RecordId, appointment_id: RecordId, change: StatusIn
 ) -> dict[str, Any]:
     service = Appointments(store_of(request), who.actor)
     return success(service.set_status(subject, appointment_id, change.status, who.request_id))
@@ -96,7 +97,11 @@ def intake(request: Request, who: Who, referral: ReferralIn) -> dict[str, Any]:
 
 @router.post("/patients/{subject}/referrals/{referral_id}/decision", tags=["referrals"])
 def decide(
-    request: Request, who: Who, subject: str, referral_id: str, decision: ReferralDecisionIn
+    request: Request,
+    who: Who,
+    subject: RecordId,
+    referral_id: RecordId,
+    decision: ReferralDecisionIn,
 ) -> dict[str, Any]:
     decided = Referrals(store_of(request), who.actor).decide(
         subject, referral_id, accept=decision.accept, clinician=decision.clinician
@@ -130,13 +135,13 @@ def open_cases(
 
 
 @router.post("/patients/{subject}/cases/{case_id}/acknowledge", tags=["cases"])
-def acknowledge(request: Request, who: Who, subject: str, case_id: str) -> dict[str, Any]:
+def acknowledge(request: Request, who: Who, subject: RecordId, case_id: RecordId) -> dict[str, Any]:
     return success(Cases(store_of(request), who.actor).progress(subject, case_id))
 
 
 @router.post("/patients/{subject}/cases/{case_id}/close", tags=["cases"])
 def close(
-    request: Request, who: Who, subject: str, case_id: str, outcome: OutcomeIn
+    request: Request, who: Who, subject: RecordId, case_id: RecordId, outcome: OutcomeIn
 ) -> dict[str, Any]:
     closed = Cases(store_of(request), who.actor).progress(
         subject, case_id, close=True, outcome=outcome.outcome

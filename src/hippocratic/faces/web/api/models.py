@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from hippocratic.faces.web.record_id import BodyId
 from hippocratic.services.appointments import AppointmentStatus
 from hippocratic.services.capture import Capture, Channel
 from hippocratic.services.cases import CaseKind
@@ -18,7 +19,6 @@ from hippocratic.services.referrals import ReferrerKind
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Short = Annotated[str, StringConstraints(max_length=200)]
 Long = Annotated[str, StringConstraints(max_length=20_000)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Values = Annotated[
     dict[Key, Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=40)
 ]
@@ -43,12 +43,12 @@ class BookingIn(Strict):
     service: Key
     starts_at: AwareDatetime
     notice: NoticeIn | None = None
-    subject: Id | None = None
+    subject: BodyId | None = None
     patient: Values | None = None
     clinician: Key | None = None
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     location: Short | None = None
-    referral_id: Id | None = None
+    referral_id: BodyId | None = None
 
 
 class StatusIn(Strict):
@@ -61,7 +61,7 @@ class ReferralIn(Strict):
     letter: Long
     reason: Annotated[str, StringConstraints(max_length=2000)]
     notice: NoticeIn | None = None
-    subject: Id | None = None
+    subject: BodyId | None = None
     patient: Values | None = None
 
 
@@ -73,8 +73,8 @@ class ReferralDecisionIn(Strict):
 class ClinicalEntryIn(Strict):
     field: Key
     content: Long
-    appointment_id: Id | None = None
-    supersedes: Id | None = None
+    appointment_id: BodyId | None = None
+    supersedes: BodyId | None = None
 
 
 class RecordingIn(Strict):
@@ -102,7 +102,7 @@ class PaymentIn(Strict):
     currency: Annotated[str, StringConstraints(max_length=3)] = "GBP"
     card: CardIn | None = None
     bank_details: Short | None = None
-    appointment_id: Id | None = None
+    appointment_id: BodyId | None = None
 
 
 class CaseIn(Strict):
@@ -110,7 +110,7 @@ class CaseIn(Strict):
     text: Long
     channel: Channel
     notice: NoticeIn | None = None
-    subject: Id | None = None
+    subject: BodyId | None = None
     person: Values | None = None
 
 

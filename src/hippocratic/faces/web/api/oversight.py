@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.api.models import Art14CloseIn, FindingIn
 from hippocratic.faces.web.identity import Caller, caller, store_of
+from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.art14_tasks import Art14Tasks
 from hippocratic.services.break_glass_review import BreakGlassReviews
 
@@ -30,7 +31,9 @@ def art14_queue(
 
 
 @router.post("/art14-tasks/{task_id}/close", summary="The patient was told, or is exempt")
-def art14_close(request: Request, who: Who, task_id: str, done: Art14CloseIn) -> dict[str, Any]:
+def art14_close(
+    request: Request, who: Who, task_id: RecordId, done: Art14CloseIn
+) -> dict[str, Any]:
     tasks = Art14Tasks(store_of(request), who.actor)
     return success(tasks.close(task_id, done.outcome, exempt=done.exempt))
 
@@ -43,7 +46,7 @@ def break_glass_queue(request: Request, who: Who, resolved: bool = False) -> dic
 
 @router.post("/break-glass-reviews/{item_id}", summary="Record what a review found")
 def break_glass_resolve(
-    request: Request, who: Who, item_id: str, finding: FindingIn
+    request: Request, who: Who, item_id: RecordId, finding: FindingIn
 ) -> dict[str, Any]:
     reviews = BreakGlassReviews(store_of(request), who.actor)
     return success(reviews.resolve(item_id, finding.finding))

@@ -20,6 +20,7 @@ from hippocratic.faces.web.api.models import (
     PaymentIn,
 )
 from hippocratic.faces.web.identity import Caller, caller, store_of
+from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.appointments import Appointments
 from hippocratic.services.art14_tasks import Art14Tasks
 from hippocratic.services.cases import CaseKind, Cases
@@ -54,19 +55,21 @@ def search(request: Request, who: Who, purpose: Purpose = None) -> dict[str, Any
 
 
 @router.get("/{subject}", summary="A patient's record, field by field, as your role sees it")
-def view(request: Request, who: Who, subject: str, purpose: Purpose = None) -> dict[str, Any]:
+def view(request: Request, who: Who, subject: RecordId, purpose: Purpose = None) -> dict[str, Any]:
     patients = Patients(store_of(request), who.actor)
     return success(patients.view(subject, purpose, request_id=who.request_id))
 
 
 @router.patch("/{subject}", summary="Correct or add to a patient's details")
-def update(request: Request, who: Who, subject: str, change: PatientUpdateIn) -> dict[str, Any]:
+def update(
+    request: Request, who: Who, subject: RecordId, change: PatientUpdateIn
+) -> dict[str, Any]:
     patients = Patients(store_of(request), who.actor)
     return success(patients.update(subject, change.fields, change.purpose))
 
 
 @router.post("/{subject}/inbound", summary="Open a record for someone who got in touch (S0-37)")
-def inbound(request: Request, who: Who, subject: str, contact: InboundIn) -> dict[str, Any]:
+def inbound(request: Request, who: Who, subject: RecordId, contact: InboundIn) -> dict[str, Any]:
     """Say how they got in touch and which identifiers they gave that match the record: at
     least two. The check is written on the audit event of the access."""
     patients = Patients(store_of(request), who.actor)
@@ -75,7 +78,9 @@ def inbound(request: Request, who: Who, subject: str, contact: InboundIn) -> dic
 
 
 @router.post("/{subject}/break-glass", summary="Emergency access, time-boxed and reviewed")
-def break_glass(request: Request, who: Who, subject: str, glass: BreakGlassIn) -> dict[str, Any]:
+def break_glass(
+    request: Request, who: Who, subject: RecordId, glass: BreakGlassIn
+) -> dict[str, Any]:
     records = Records(store_of(request), who.actor)
     grant = records.break_glass(subject, glass.reason, timedelta(minutes=glass.minutes))
     return success({"grant_id": grant, "minutes": glass.minutes, "reviewed_by": "the DPO"})
@@ -85,7 +90,7 @@ def break_glass(request: Request, who: Who, subject: str, glass: BreakGlassIn) -
 def appointments(
     request: Request,
     who: Who,
-    subject: str,
+    subject: RecordId,
     purpose: Purpose = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -98,7 +103,7 @@ def appointments(
 def referrals(
     request: Request,
     who: Who,
-    subject: str,
+    subject: RecordId,
     purpose: Purpose = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -112,7 +117,7 @@ def referrals(
 def clinical_entries(
     request: Request,
     who: Who,
-    subject: str,
+    subject: RecordId,
     purpose: Purpose = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -123,7 +128,7 @@ def clinical_entries(
 
 @router.post("/{subject}/clinical-entries", status_code=201, tags=["clinical entries"])
 def add_clinical_entry(
-    request: Request, who: Who, subject: str, entry: ClinicalEntryIn
+    request: Request, who: Who, subject: RecordId, entry: ClinicalEntryIn
 ) -> dict[str, Any]:
     """Only a clinician who may read the patient's clinical record may write in it; a
     correction supersedes the entry it corrects, which stays."""
@@ -143,7 +148,7 @@ def add_clinical_entry(
 def communications(
     request: Request,
     who: Who,
-    subject: str,
+    subject: RecordId,
     purpose: Purpose = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -154,7 +159,7 @@ def communications(
 
 @router.post("/{subject}/communications", status_code=201, tags=["communications"])
 def log_communication(
-    request: Request, who: Who, subject: str, note: CommunicationIn
+    request: Request, who: Who, subject: RecordId, note: CommunicationIn
 ) -> dict[str, Any]:
     """A call recording is kept only if the caller heard the recording notice (and, where
     the policy asks, consented): otherwise the whole entry is refused."""
@@ -177,7 +182,9 @@ def log_communication(
 
 
 @router.get("/{subject}/communications/{communication_id}/recording", tags=["communications"])
-def recording(request: Request, who: Who, subject: str, communication_id: str) -> dict[str, Any]:
+def recording(
+    request: Request, who: Who, subject: RecordId, communication_id: RecordId
+) -> dict[str, Any]:
     played = Communications(store_of(request), who.actor).play(subject, communication_id)
     return success(played)
 
@@ -186,7 +193,7 @@ def recording(request: Request, who: Who, subject: str, communication_id: str) -
 def payments(
     request: Request,
     who: Who,
-    subject: str,
+    subject: RecordId,
     purpose: Purpose = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -196,7 +203,9 @@ def payments(
 
 
 @router.post("/{subject}/payments", status_code=201, tags=["payments"])
-def record_payment(request: Request, who: Who, subject: str, paid: PaymentIn) -> dict[str, Any]:
+def record_payment(
+    request: Request, who: Who, subject: RecordId, paid: PaymentIn
+) -> dict[str, Any]:
     """A card payment carries the card provider's token and the last four digits, never the
     number; bank details are sealed and shown to billing only."""
     card = CardPayment(paid.card.processor_token, paid.card.last_four) if paid.card else None
@@ -214,10 +223,10 @@ def record_payment(request: Request, who: Who, subject: str, paid: PaymentIn) ->
 
 
 @router.get("/{subject}/cases", tags=["cases"])
-def cases(request: Request, who: Who, subject: str, kind: CaseKind) -> dict[str, Any]:
+def cases(request: Request, who: Who, subject: RecordId, kind: CaseKind) -> dict[str, Any]:
     return success(Cases(store_of(request), who.actor).for_patient(subject, kind))
 
 
 @router.get("/{subject}/art14-tasks", tags=["oversight"])
-def art14_tasks(request: Request, who: Who, subject: str) -> dict[str, Any]:
+def art14_tasks(request: Request, who: Who, subject: RecordId) -> dict[str, Any]:
     return success(Art14Tasks(store_of(request), who.actor).for_patient(subject))

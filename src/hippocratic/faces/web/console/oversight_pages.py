@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.console.patient_pages import section
 from hippocratic.faces.web.identity import store_of
+from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.art14_tasks import Art14Tasks
 from hippocratic.services.break_glass_review import BreakGlassReviews
 
@@ -34,7 +35,7 @@ def oversight_router(templates: Jinja2Templates) -> APIRouter:
     def close_task(
         request: Request,
         who: Staff,
-        task_id: str,
+        task_id: RecordId,
         outcome: Note,
         exempt: Annotated[bool, Form()] = False,
     ) -> Response:
@@ -42,7 +43,7 @@ def oversight_router(templates: Jinja2Templates) -> APIRouter:
         return see_other("/console/oversight")
 
     @router.post("/oversight/break-glass/{item_id}")
-    def resolve(request: Request, who: Staff, item_id: str, finding: Note) -> Response:
+    def resolve(request: Request, who: Staff, item_id: RecordId, finding: Note) -> Response:
         BreakGlassReviews(store_of(request), who.actor).resolve(item_id, finding)
         return see_other("/console/oversight")
 

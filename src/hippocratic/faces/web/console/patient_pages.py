@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from hippocratic.errors import AccessDenied, HippocraticError, InputError
 from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.identity import store_of
+from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services import staff
 from hippocratic.services.appointments import Appointments, Booking
 from hippocratic.services.art14_tasks import Art14Tasks
@@ -79,7 +80,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
         )  # fmt: skip
 
     def record_page(
-        request: Request, who: Staff, subject: str, inbound: InboundContact | None = None
+        request: Request, who: Staff, subject: RecordId, inbound: InboundContact | None = None
     ) -> Response:
         store = store_of(request)
         actor = who.actor
@@ -115,18 +116,18 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
 
     @router.get("/patients/{subject}")
     @router.get("/patients/{subject}.json")
-    def patient(request: Request, who: Staff, subject: str) -> Response:
+    def patient(request: Request, who: Staff, subject: RecordId) -> Response:
         return record_page(request, who, subject.removesuffix(".json"))
 
     @router.post("/patients/{subject}/inbound")
-    async def inbound(request: Request, who: Staff, subject: str) -> Response:
+    async def inbound(request: Request, who: Staff, subject: RecordId) -> Response:
         form = await request.form()
         checked = [str(v) for v in form.getlist("checked")][:10]
         channel = ContactChannel(str(form.get("channel", "phone")))
         return record_page(request, who, subject, InboundContact(channel, checked))
 
     @router.post("/patients/{subject}/break-glass")
-    def break_glass(request: Request, who: Staff, subject: str, reason: Note) -> Response:
+    def break_glass(request: Request, who: Staff, subject: RecordId, reason: Note) -> Response:
         Records(store_of(request), who.actor).break_glass(subject, reason)
         return see_other(f"/console/patients/{subject}")
 
@@ -134,7 +135,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
     def note(
         request: Request,
         who: Staff,
-        subject: str,
+        subject: RecordId,
         direction: Annotated[Direction, Form()],
         channel: Annotated[CommunicationChannel, Form()],
         summary: Note,
@@ -146,7 +147,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
 
     @router.post("/patients/{subject}/clinical-entries")
     def clinical_entry(
-        request: Request, who: Staff, subject: str, field: Line, content: Note
+        request: Request, who: Staff, subject: RecordId, field: Line, content: Note
     ) -> Response:
         ClinicalEntries(store_of(request), who.actor).add(
             subject, field, content, request_id=who.request_id
