@@ -91,6 +91,25 @@ def test_optional_fields_are_never_a_condition_but_mandatory_ones_say_why(clinic
     assert missing.value.field == "medical_history"
 
 
+@pytest.mark.promise("S0-06")
+def test_a_returning_patient_is_not_asked_again_for_what_their_record_holds(
+    clinic: Store,
+) -> None:
+    first = book(clinic)
+    again = book(
+        clinic,
+        subject=first.subject_id,  # type: ignore[attr-defined]
+        patient=None,
+        starts_at=MONDAY_NINE + timedelta(days=7),
+    )
+    assert again.subject_id == first.subject_id  # type: ignore[attr-defined]
+    with clinic.sessions() as session:
+        rows = session.scalars(select(AppointmentRow.subject_id)).all()
+        histories = session.scalars(select(ClinicalEntryRow.field)).all()
+    assert rows == [first.subject_id] * 2  # type: ignore[attr-defined]
+    assert histories == ["medical_history"]
+
+
 def test_a_clinician_must_be_a_clinician(clinic: Store) -> None:
     with pytest.raises(InputError, match="not a clinician") as raised:
         book(clinic, clinician="bill")

@@ -13,3 +13,6 @@ class Actor:
     """The username of a member of staff, ``token:<id>`` for an API token, ``operator`` for
     the command line, or a named job."""
     role: str
+    request_id: str | None = None
+    """The request this actor acts in (a web request's ``X-Request-ID``): written on every
+    audit event a service records for it, whichever service that is."""

@@ -85,7 +85,7 @@ class ClinicService:
             subject,
             tuple(dict.fromkeys(fields)),
             action,
-            request_id,
+            request_id or self.actor.request_id,
         )
 
     def assess(

@@ -182,6 +182,7 @@ class Referrals(ClinicService):
         purpose: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        request_id: str | None = None,
     ) -> Page[Referral]:
         binding: ReferralBinding = self.binding("referral")
         return self.patient_page(
@@ -193,6 +194,7 @@ class Referrals(ClinicService):
             self._shown,
             cursor,
             limit,
+            request_id,
         )
 
     def decide(

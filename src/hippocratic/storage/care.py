@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.subject import subject_fk
 
 
@@ -19,8 +19,8 @@ class CareRelationshipRow(Base):
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     actor: Mapped[str] = mapped_column(String(128), primary_key=True)
     subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(Instant)
+    ended_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
 
 
 class BreakGlassRow(Base):
@@ -37,8 +37,8 @@ class BreakGlassRow(Base):
     actor: Mapped[str] = mapped_column(String(128))
     subject_id: Mapped[str] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(Text)
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_at: Mapped[datetime] = mapped_column(Instant)
+    expires_at: Mapped[datetime] = mapped_column(Instant)
 
 
 class ReviewItemRow(Base):
@@ -52,8 +52,8 @@ class ReviewItemRow(Base):
     actor: Mapped[str] = mapped_column(String(128))
     subject_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     detail: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    resolved_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     """What the DPO found: justified, or not and what was done about it."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.subject import subject_fk
 
 
@@ -20,6 +20,6 @@ class ConsentRow(Base):
     subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
     given: Mapped[bool] = mapped_column(Boolean)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(Instant)
+    expires_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     """Consent that lapses (e.g. a campaign's window) is no longer live after this time."""

@@ -35,10 +35,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Integer, LargeBinary, MetaData, String, event, select
+from sqlalchemy import Engine, Integer, LargeBinary, MetaData, String, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from hippocratic.storage.database import NAMING_CONVENTION, make_engine
+from hippocratic.storage.database import NAMING_CONVENTION, Instant, make_engine
 from hippocratic.storage.master_key import MASTER_KEY_ENV, LocalMasterKey, MasterKey
 
 __all__ = [
@@ -74,7 +74,7 @@ class OrganisationKeyRow(KeyBase):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     master_key_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Instant)
 
 
 class SubjectKeyRow(KeyBase):
@@ -95,7 +95,7 @@ class ShreddedSubjectRow(KeyBase):
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    shredded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shredded_at: Mapped[datetime] = mapped_column(Instant)
 
 
 class ServiceKeyRow(KeyBase):

@@ -26,7 +26,6 @@ from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -43,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hippocratic.errors import InputError
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.ledger_triggers import install_append_only_guard, install_for_table
 
 __all__ = [
@@ -131,7 +130,7 @@ class AuditCheckpointRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(Instant)
 
 
 BODY_COLUMNS = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 
 
 class OrganisationRow(Base):
@@ -17,4 +17,4 @@ class OrganisationRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     policy_yaml: Mapped[str] = mapped_column(Text)
     policy_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Instant)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, LargeBinary, String, Text
+from sqlalchemy import Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.subject import subject_fk
 
 
@@ -30,4 +30,4 @@ class SubjectFieldRow(Base):
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     value: Mapped[str | None] = mapped_column(Text, nullable=True)
     blind_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(Instant)

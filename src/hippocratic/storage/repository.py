@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, union, update
 from sqlalchemy.orm import Session
 
+from hippocratic.storage.clinic import ClinicalEntryRow
 from hippocratic.storage.record import SubjectFieldRow
 from hippocratic.storage.subject import SubjectRow
 
@@ -76,16 +77,18 @@ class PatientRepository:
         ]
 
     def present(self, subject: str) -> set[str]:
-        """Which fields the subject's record holds (not their values): what a new capture
-        need not ask again."""
-        return set(
-            self.session.scalars(
-                select(SubjectFieldRow.field).where(
-                    SubjectFieldRow.organisation_id == self.organisation,
-                    SubjectFieldRow.subject_id == subject,
-                )
-            )
+        """Which fields the subject's record holds (not their values), their clinical
+        record included (a returning patient's medical history): what a new capture need not
+        ask again."""
+        held = select(SubjectFieldRow.field).where(
+            SubjectFieldRow.organisation_id == self.organisation,
+            SubjectFieldRow.subject_id == subject,
         )
+        written = select(ClinicalEntryRow.field).where(
+            ClinicalEntryRow.organisation_id == self.organisation,
+            ClinicalEntryRow.subject_id == subject,
+        )
+        return set(self.session.scalars(union(held, written)))
 
     def values_of_many(
         self, subjects: Sequence[str], fields: Sequence[str]

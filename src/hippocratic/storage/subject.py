@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKeyConstraint, String
+from sqlalchemy import Boolean, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base
+from hippocratic.storage.database import Base, Instant
 
 
 def subject_fk() -> ForeignKeyConstraint:
@@ -26,6 +26,6 @@ class SubjectRow(Base):
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Instant)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     """Art. 18: processing restricted; the data may only be stored."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Request
 
@@ -67,7 +67,7 @@ def caller(request: Request) -> Caller:
                 "this API token is not valid: unknown, revoked or mistyped",
                 hint="ask the DPO for a token: `hippocratic token issue`",
             )
-        return Caller(actor, None, rid)
+        return Caller(replace(actor, request_id=rid), None, rid)
     session = staff_session.authenticate(store, request.cookies.get(COOKIE))
     if session is None:
         raise SignInRequired(
@@ -81,7 +81,7 @@ def caller(request: Request) -> Caller:
             "this change did not carry the page's CSRF token, so it was not made",
             hint="reload the page and try again",
         )
-    return Caller(session.actor, session, rid)
+    return Caller(replace(session.actor, request_id=rid), session, rid)
 
 
 def _form_csrf(request: Request) -> str | None:

@@ -108,9 +108,8 @@ def referrals(
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> dict[str, Any]:
-    return success(
-        Referrals(store_of(request), who.actor).for_patient(subject, purpose, cursor, limit)
-    )
+    service = Referrals(store_of(request), who.actor)
+    return success(service.for_patient(subject, purpose, cursor, limit, who.request_id))
 
 
 @router.get("/{subject}/clinical-entries", tags=["clinical entries"])
