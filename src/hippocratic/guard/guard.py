@@ -187,6 +187,7 @@ class Guard:
         subject: str,
         reason: str,
         duration: timedelta = glass.DEFAULT_DURATION,
+        request_id: str | None = None,
     ) -> BreakGlassOutcome:
         """Emergency access without a care relationship: only for roles the policy allows and
         patients of this organisation, with a reason and a time limit; audited either way, and
@@ -194,7 +195,14 @@ class Guard:
         reason = glass.validate(reason, duration)
         compiled_role = self.compiled.roles.get(role)
         request = AccessRequest(
-            self.organisation, actor, role, BREAK_GLASS_PURPOSE, subject, (), Action.READ
+            self.organisation,
+            actor,
+            role,
+            BREAK_GLASS_PURPOSE,
+            subject,
+            (),
+            Action.READ,
+            request_id,
         )
         rules: tuple[str, ...] = (f"role:{role}/break_glass",)
         denial = None

@@ -244,7 +244,12 @@ class Records(ClinicService):
         """Open a reviewed, time-boxed emergency grant; returns its id."""
         with self.store.sessions.begin() as session:
             outcome = self.guard(session).break_glass(
-                self.actor.actor, self.actor.role, subject, reason, duration
+                self.actor.actor,
+                self.actor.role,
+                subject,
+                reason,
+                duration,
+                self.actor.request_id,
             )
         if outcome.grant is None:
             raise refusal(outcome.decision)

@@ -233,6 +233,25 @@ def test_the_worklist_and_search_are_audited_with_the_request_id(
     assert client.get("/api/v1/patients", headers=rita).status_code == 400
 
 
+def test_every_audited_call_carries_the_request_id(client: TestClient, clinic: Store) -> None:
+    rita = token(clinic, "harmonic", "rita")
+    subject = book(client, clinic, rita)["subject_id"]
+    search = {**rita, "x-request-id": "req-search-1"}
+    client.get("/api/v1/patients", params={"full_name": "Ada Example"}, headers=search)
+    sue = signed_in(clinic, "harmonic", "sue")
+    use_session(client, sue)
+    client.post(
+        f"/api/v1/patients/{subject}/break-glass",
+        json={"reason": "Collapsed in the waiting room", "minutes": 30},
+        headers={"x-csrf-token": sue.csrf, "x-request-id": "req-glass-1"},
+    )
+    actions: dict[str | None, set[str]] = {}
+    for event in events(clinic):
+        actions.setdefault(event.request_id, set()).add(event.action)
+    assert "search" in actions.get("req-search-1", set())
+    assert actions.get("req-glass-1")
+
+
 def test_referral_to_art14_task_to_the_dpo(client: TestClient, clinic: Store) -> None:
     rita = token(clinic, "harmonic", "rita")
     referral = client.post(
