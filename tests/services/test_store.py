@@ -32,8 +32,9 @@ def test_init_refuses_an_existing_store_and_changes_nothing(
 
 def test_opening_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="no Hippocratic store") as caught:
-        open_store(f"sqlite:///{tmp_path / 'none.db'}", tmp_path / "keys")
+        open_store(f"sqlite:///{tmp_path / 'none' / 'none.db'}", tmp_path / "keys")
     assert "hippocratic init" in (caught.value.hint or "")
+    assert list(tmp_path.iterdir()) == [], "nothing is created where no store was"
 
 
 def test_demo_patients_are_synthetic_and_go_through_the_guard(store) -> None:

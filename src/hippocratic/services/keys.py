@@ -61,7 +61,7 @@ def rotate(
             "--master-key-file; after rotating, store the new file's content in its place",
         )
     url = database_url(db)
-    engine = make_engine(url)
+    engine = make_engine(url, must_exist=True)
     if not has_schema(engine):
         engine.dispose()
         raise ConfigurationError(

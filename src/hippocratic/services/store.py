@@ -112,7 +112,7 @@ def open_store(
 ) -> Store:
     url = database_url(db)
     directory = keys_dir(keys)
-    engine = make_engine(url)
+    engine = make_engine(url, must_exist=True)
     if not has_schema(engine):
         raise ConfigurationError(
             f"no Hippocratic store at {url}",

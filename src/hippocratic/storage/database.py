@@ -71,8 +71,9 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings each backend needs to keep its promises."""
+def make_engine(url: str, *, must_exist: bool = False, **kwargs: Any) -> Engine:
+    """An engine with the settings each backend needs to keep its promises. With
+    ``must_exist``, a SQLite file that is not there is an error, not a new empty database."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -82,7 +83,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database)
+            if must_exist and not path.is_file():
+                raise ConfigurationError(
+                    f"no Hippocratic store at {url}: there is no file {path}",
+                    hint="check the path, or create one with `hippocratic init --policy FILE`",
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
