@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,17 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Usage" in result.stdout
+
+
+def test_serving_on_a_port_in_use_says_so_and_exits_1() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--notices-only", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"error conflict: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr
 
 
 CLINIC = Path(__file__).resolve().parents[2] / "policy" / "fixtures" / "render_clinic.yaml"

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from hippocratic.errors import Conflict
 from hippocratic.faces.cli.store import DbOption, KeysOption
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.services.store import open_store
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse, before opening anything, an address another process is listening on (uvicorn
+    would log it and exit 3, which here means a guard denial)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Conflict(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                field="port",
+                hint="another server is probably running there; stop it or choose --port",
+            ) from None
 
 
 def serve(
@@ -32,6 +49,7 @@ def serve(
 
     # Our own access log (hippocratic.access) never records a query string; uvicorn's would.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _check_free(host, port)
     store = None if notices_only else open_store(db, keys)
     try:
         uvicorn.run(
