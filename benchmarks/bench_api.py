@@ -1,0 +1,207 @@
+"""The clinic's API over HTTP, as a client sees it: a patient's record (guard decision, facts,
+decryption, an audit event committed before the answer) and the day's worklist, each served by
+``hippocratic serve`` in its own process, beside the same reads with no guard, no audit and no
+decryption (``benchmarks/plain_api.py``) served the same way from the same database.
+
+The store holds the demo patients and today's appointments made through the services, and a
+bulk-loaded background of other patients with one appointment each on other days (100,000 on
+SQLite; 1,000,000 on PostgreSQL, ``BENCH_API_PG_ROWS`` to change it), so the worklist's index
+is the size of a busy clinic's years. One client, keep-alive, requests one after another."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from sqlalchemy import create_engine, insert, text
+
+from benchmarks.timing import Timing
+from hippocratic.services import api_token, demo
+from hippocratic.services.store import init_store
+from hippocratic.storage.clinic import AppointmentRow
+from hippocratic.storage.subject import SubjectRow
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = ROOT / "policies" / "harmonic-medical-sonography.yaml"
+PG_SERVER = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PATIENTS = 500
+"""Registered through the guard, so every read below finds real, encrypted fields."""
+TODAY = 16
+READS = 2000
+WORKLISTS = 300
+CHUNK = 20_000
+
+
+def _background(url: str, rows: int, today: date) -> None:
+    """``rows`` further patients, each with one appointment on some other day in two years."""
+    engine = create_engine(url)
+    rng = random.Random(7)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        for start in range(0, rows, CHUNK):
+            subjects, appointments = [], []
+            for _ in range(min(CHUNK, rows - start)):
+                subject = str(uuid.uuid4())
+                offset = rng.randrange(1, 366) * rng.choice((-1, 1))
+                starts = datetime.combine(today + timedelta(days=offset), datetime.min.time(), UTC)
+                subjects.append({"organisation_id": "harmonic", "subject_id": subject,
+                                 "created_at": at, "restricted": False})  # fmt: skip
+                appointments.append(
+                    {"organisation_id": "harmonic", "appointment_id": str(uuid.uuid4()),
+                     "subject_id": subject, "service": b"\0" * 40,
+                     "starts_at": starts + timedelta(minutes=30 * rng.randrange(16)),
+                     "duration_minutes": 30, "location": None, "status": "attended",
+                     "clinician": "sonographer", "booked_at": at, "booked_by": "bulk",
+                     "referral_id": None, "presentation_id": None, "updated_at": at}
+                )  # fmt: skip
+            connection.execute(insert(SubjectRow), subjects)
+            connection.execute(insert(AppointmentRow), appointments)
+    if url.startswith("postgresql"):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _serving(command: list[str], env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    port = _port()
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{command[0]} did not start")
+        yield base, process.pid
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _timed(name: str, client: httpx.Client, paths: Callable[[int], str], n: int) -> Timing:
+    for i in range(50):
+        assert client.get(paths(i)).status_code == 200
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        response = client.get(paths(i))
+        samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.text
+    return Timing(name, samples)
+
+
+def _report(guarded: Timing, plain: Timing, rss: tuple[float, float]) -> None:
+    for timing in (guarded, plain):
+        print(f"  {timing.line('ms')}   {len(timing.samples) / sum(timing.samples):8.0f} req/s")
+    print(
+        f"  guarded / unguarded: {guarded.median / plain.median:.2f}x (medians), "
+        f"p99 {guarded.p99 / plain.p99:.2f}x; server peak RSS {rss[0]:.0f} MB vs {rss[1]:.0f} MB"
+    )
+
+
+def _session(
+    command: list[str],
+    prefix: str,
+    env: dict[str, str],
+    auth: dict[str, str],
+    picks: list[str],
+    today: date,
+) -> tuple[Timing, Timing, float]:
+    """Serve with ``command``, time the reads and the worklists, and the server's peak RSS."""
+    label = "guarded" if prefix else "unguarded"
+    with _serving(command, env) as (base, pid), httpx.Client(base_url=base, headers=auth) as client:
+        read = _timed(
+            f"{label} patient read", client, lambda i: f"{prefix}/patients/{picks[i]}", READS
+        )
+        day = f"{prefix}/worklist?day={today.isoformat()}"
+        worklist = _timed(f"{label} worklist ({TODAY} today)", client, lambda i: day, WORKLISTS)
+        return read, worklist, _peak_rss_mb(pid)
+
+
+def run(backend: str, url: str, rows: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = Path(tmp) / "keys"
+        started = time.perf_counter()
+        store = init_store(POLICY, url, keys)
+        subjects = demo.seed(store, "harmonic", patients=PATIENTS)
+        demo.seed_staff(store, "harmonic")
+        today = store.clock.now().date()
+        demo.seed_appointments(store, "harmonic", today, count=TODAY)
+        secret = api_token.issue(store, "harmonic", "reception", "bench").secret
+        store.dispose()
+        _background(url, rows, today)
+        print(f"{backend}: {PATIENTS} patients through the guard, {TODAY} booked today, "
+              f"{rows:,} more with appointments on other days "
+              f"(set up in {time.perf_counter() - started:.0f} s)")  # fmt: skip
+        rng = random.Random(1)
+        picks = [rng.choice(subjects) for _ in range(READS + 50)]
+        auth = {"authorization": f"Bearer {secret}"}
+        guarded_cmd = [str(ROOT / ".venv/bin/hippocratic"), "serve", "--db", url, "--keys",
+                       str(keys)]  # fmt: skip
+        plain_cmd = [sys.executable, "-m", "uvicorn", "benchmarks.plain_api:app",
+                     "--log-level", "warning"]  # fmt: skip
+        guarded = _session(guarded_cmd, "/api/v1", {}, auth, picks, today)
+        plain = _session(plain_cmd, "", {"BENCH_DATABASE_URL": url}, auth, picks, today)
+        for kind in range(2):
+            _report(guarded[kind], plain[kind], (guarded[2], plain[2]))
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str | None]:
+    name = f"hippocratic_bench_{os.getpid()}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    except Exception as exc:  # a benchmark reports and carries on
+        print(f"postgresql: skipped ({exc.__class__.__name__}: no server at {PG_SERVER})")
+        yield None
+        return
+    try:
+        yield PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        run("sqlite", f"sqlite:///{tmp}/bench.db", 100_000)
+    with _postgres_database() as url:
+        if url is not None:
+            run("postgresql", url, int(os.environ.get("BENCH_API_PG_ROWS", "1000000")))
