@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from hippocratic import __version__
 from hippocratic.errors import HippocraticError
 from hippocratic.faces.cli.output import json_requested, report_error
 
 
+def _metavar(param: Any) -> str | None:
+    """What a value looks like, in the words of a command's help (never a Python type); None
+    keeps Typer's own label (a list of choices, a date format)."""
+    if getattr(param, "is_bool_flag", False) or getattr(param, "is_flag", False):
+        return ""
+    described = getattr(param, "type_descriptor", None)
+    if described is None or described.is_choice or described.is_datetime:
+        return None
+    args = get_args(described.annotation)
+    element = args[0] if described.is_list and len(args) == 1 else described.annotation
+    if described.is_path:
+        return str(described.path_type).upper()
+    if element is int:
+        return "N"
+    if element is float:
+        return "NUMBER"
+    return "TEXT"
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def _plain_help(command: Any) -> None:
+    """Every parameter of ``command`` and its subcommands gets a plain metavar."""
+    for param in getattr(command, "params", []):
+        if isinstance(param, TyperArgument):
+            # An argument's name (FILE, ORGANISATION) already says what it is; Typer would
+            # add its annotation (<list[Path]>, <str>) beside it.
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+        elif param.metavar is None:
+            param.metavar = _metavar(param)
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
 class _GuardedGroup(TyperGroup):
-    """Turns every HippocraticError into a clear message and its stable exit code."""
+    """Turns every HippocraticError into a clear message and its stable exit code; help shows
+    what each value looks like (``FILE``, ``N``), never a Python type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_help(self)
 
     def invoke(self, ctx: Any) -> Any:
         token = json_requested.set(False)
@@ -33,6 +76,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: paragraphs wrapped at words, and text such as `[rule]` shown as written
+    # (Rich would take it for markup and drop it).
+    rich_markup_mode=None,
 )
 
 
