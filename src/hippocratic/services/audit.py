@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from hippocratic.errors import ConfigurationError, Conflict, NotFound
+from hippocratic.services.actor import Actor
+from hippocratic.services.records import Records
+from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
 from hippocratic.storage.database import snapshot
 from hippocratic.storage.ledger import checkpoint
@@ -57,6 +61,35 @@ def access_history(
     with store.sessions() as session:
         store.policy(session, organisation)
         return history(session, organisation, subject, limit=limit, offset=offset)
+
+
+AUDIT_PURPOSE = "access_audit"
+"""The purpose under which the DPO looks a patient up to read who accessed their record."""
+
+
+def find_subject(store: Store, organisation: str, identifiers: Mapping[str, str]) -> str:
+    """The one patient whose identifiers (an NHS number; a name and a date of birth) match,
+    looked up through the guard as the organisation's DPO, the lookup itself audited."""
+    policy = store.policy_of(organisation)
+    dpo = next((role for role in policy.roles if role.dpo), None)
+    if dpo is None or AUDIT_PURPOSE not in dpo.purposes:
+        raise ConfigurationError(
+            f"{organisation}'s policy has no DPO role with the {AUDIT_PURPOSE!r} purpose",
+            hint="give the subject id instead",
+        )
+    records = Records(store, Actor(organisation, OPERATOR, dpo.key))
+    found = records.search(AUDIT_PURPOSE, identifiers)
+    if not found:
+        raise NotFound(
+            f"no patient of {organisation} has {', '.join(sorted(identifiers))} as given",
+            hint="check the value, or give the subject id",
+        )
+    if len(found) > 1:
+        raise Conflict(
+            f"{len(found)} patients match: {', '.join(found[:10])}",
+            hint="add another identifier (e.g. --born with --name), or give the subject id",
+        )
+    return found[0]
 
 
 def fhir_resources(store: Store, organisation: str) -> Iterator[dict[str, Any]]:

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select
 from tests.storage.ledger_store import tamper
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
 from hippocratic.services.records import Actor, Records
 from hippocratic.services.store import Store
+from hippocratic.storage.ledger import AuditEventRow
 
 runner = CliRunner()
 
@@ -74,6 +76,48 @@ def test_history_shows_who_accessed_the_record_when_and_why(
                                 *where(database_url, tmp_path)])  # fmt: skip
     assert table.exit_code == 0
     assert "dee" in table.stdout and "alice" in table.stdout
+
+
+@pytest.mark.promise("S0-81")
+def test_history_finds_the_patient_by_nhs_number_or_name_and_audits_the_lookup(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    reception = Records(store, Actor("harmonic", "alice", "reception"))
+    subject = reception.register(
+        "care",
+        {"full_name": "Ada Example", "date_of_birth": "1984-03-02", "nhs_number": "9434765919"},
+    )
+    reception.register("care", {"full_name": "Ada Example", "date_of_birth": "1990-01-01"})
+    opts = [*where(database_url, tmp_path), "--json"]
+    by_number = runner.invoke(
+        app, ["audit", "history", "harmonic", "--nhs-number", "943 476 5919", *opts]
+    )
+    assert by_number.exit_code == 0, by_number.output
+    rows = json.loads(by_number.stdout)["data"]
+    direct = runner.invoke(app, ["audit", "history", "harmonic", subject, *opts])
+    assert rows == json.loads(direct.stdout)["data"]
+    assert [(r["action"], r["actor"]) for r in rows] == [("create", "alice")]
+    by_name = runner.invoke(
+        app,
+        ["audit", "history", "harmonic", "--name", "Ada Example", "--born", "1984-03-02", *opts],
+    )
+    assert [r["action"] for r in json.loads(by_name.stdout)["data"]] == ["create"]
+    both = runner.invoke(app, ["audit", "history", "harmonic", "--name", "Ada Example", *opts])
+    assert both.exit_code == 1
+    assert json.loads(both.stdout)["error"]["code"] == "conflict"
+    nobody = runner.invoke(app, ["audit", "history", "harmonic", "--nhs-number", "9990000018",
+                                 *opts])  # fmt: skip
+    assert json.loads(nobody.stdout)["error"]["code"] == "not_found"
+    neither = runner.invoke(app, ["audit", "history", "harmonic", *opts])
+    assert neither.exit_code == 2
+    with store.sessions() as session:
+        searches = session.scalars(
+            select(AuditEventRow).where(
+                AuditEventRow.action == "search", AuditEventRow.actor == "operator"
+            )
+        ).all()
+    assert len(searches) == 4
+    assert {(e.role, e.purpose) for e in searches} == {("dpo", "access_audit")}
 
 
 def test_export_prints_a_valid_fhir_bundle(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hippocratic.errors import IntegrityFailure
+from hippocratic.errors import InputError, IntegrityFailure
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.faces.cli.store import DbOption, KeysOption
 from hippocratic.services import audit as audit_service
@@ -76,17 +76,37 @@ def verify(
 @app.command("history")
 def history(
     organisation: Annotated[str, typer.Argument(help="Organisation key.")],
-    subject: Annotated[str, typer.Argument(help="The patient's subject id.")],
+    subject: Annotated[
+        str | None, typer.Argument(help="The patient's subject id (or find them below).")
+    ] = None,
+    nhs_number: Annotated[
+        str | None, typer.Option("--nhs-number", help="Find the patient by NHS number.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Find the patient by full name (with --born).")
+    ] = None,
+    born: Annotated[str | None, typer.Option(help="Their date of birth, YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Events per page.")] = 100,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many newer events.")] = 0,
     db: DbOption = None,
     keys: KeysOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Who accessed this patient's record, when and why (newest first)."""
+    """Who accessed this patient's record, when and why (newest first). Find the patient by
+    subject id, NHS number, or name and date of birth; the lookup is itself audited."""
     wants_json(as_json)
+    given = {"nhs_number": nhs_number, "full_name": name, "date_of_birth": born}
+    identifiers = {field: value for field, value in given.items() if value}
+    if (subject is None) == (not identifiers):
+        raise InputError(
+            "give the subject id, or identifiers to find the patient by, not both",
+            field="subject",
+            hint="e.g. --nhs-number '999 000 0018', or --name 'Ada Example' --born 1984-03-02",
+        )
     store = open_store(db, keys)
     try:
+        if subject is None:
+            subject = audit_service.find_subject(store, organisation, identifiers)
         records = audit_service.access_history(store, organisation, subject, limit, offset)
     finally:
         store.dispose()
