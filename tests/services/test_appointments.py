@@ -108,6 +108,23 @@ def test_a_returning_patient_is_not_asked_again_for_what_their_record_holds(
         histories = session.scalars(select(ClinicalEntryRow.field)).all()
     assert rows == [first.subject_id] * 2  # type: ignore[attr-defined]
     assert histories == ["medical_history"]
+    update = book(
+        clinic,
+        subject=first.subject_id,  # type: ignore[attr-defined]
+        patient={"medical_history": "Asthma, now on a new inhaler"},
+        starts_at=MONDAY_NINE + timedelta(days=14),
+    )
+    assert update.status is AppointmentStatus.BOOKED  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="corrected on their record") as personal:
+        book(
+            clinic,
+            subject=first.subject_id,  # type: ignore[attr-defined]
+            patient={"email": "new@example.org"},
+            starts_at=MONDAY_NINE + timedelta(days=21),
+        )
+    assert personal.value.field == "email"
+    with clinic.sessions() as session:
+        assert len(session.scalars(select(ClinicalEntryRow.field)).all()) == 2
 
 
 def test_a_clinician_must_be_a_clinician(clinic: Store) -> None:

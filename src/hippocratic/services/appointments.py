@@ -109,9 +109,9 @@ class Appointments(ClinicService):
         duration = booking.duration_minutes or service.duration_minutes
         if not 5 <= duration <= 480:
             raise InputError("an appointment lasts from 5 to 480 minutes", field="duration")
-        if (booking.subject is None) == (booking.patient is None):
+        if booking.subject is None and booking.patient is None:
             raise InputError(
-                "book for an existing patient (subject) or a new one (patient), not both",
+                "book for an existing patient (subject) or a new one (patient)",
                 field="subject",
             )
         values = clean_values(self.policy, booking.patient or {}, self.today())
@@ -122,6 +122,13 @@ class Appointments(ClinicService):
         )
         clinical = {k: v for k, v in values.items() if k in clinical_fields}
         personal = {k: v for k, v in values.items() if k not in clinical_fields}
+        if booking.subject is not None and personal:
+            raise InputError(
+                "an existing patient's details are corrected on their record, not by booking; "
+                "a booking for them carries only the form's clinical answers",
+                field=next(iter(personal)),
+                hint="PATCH /api/v1/patients/{subject} to correct their details",
+            )
         location = (booking.location or "").strip() or None
         if location is not None and len(location) > 120:
             raise InputError("a location is at most 120 characters", field="location")

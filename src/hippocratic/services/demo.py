@@ -30,13 +30,13 @@ HISTORY = [
 ]
 
 
-def _faker(seed_value: int) -> Faker:
+def faker(seed_value: int) -> Faker:
     fake = Faker("en_GB")
     fake.seed_instance(seed_value)
     return fake
 
 
-def _person(fake: Faker, rng: random.Random, number: int) -> dict[str, str]:
+def person(fake: Faker, rng: random.Random, number: int) -> dict[str, str]:
     """A made-up person: a British-sounding name from Faker (en_GB), an example.org address,
     an Ofcom drama-range mobile number and a test-range NHS number, so nothing is anyone's."""
     given, family = fake.first_name(), fake.last_name()
@@ -54,7 +54,7 @@ def _person(fake: Faker, rng: random.Random, number: int) -> dict[str, str]:
 
 def seed(store: Store, organisation: str, patients: int = 20, seed_value: int = 2026) -> list[str]:
     """Register ``patients`` synthetic patients through the guard, as reception would."""
-    rng, fake = random.Random(seed_value), _faker(seed_value)
+    rng, fake = random.Random(seed_value), faker(seed_value)
     with store.sessions() as session:
         policy = store.policy(session, organisation)
     role = next((r for r in policy.roles if not r.care_relationship_required), None)
@@ -65,7 +65,7 @@ def seed(store: Store, organisation: str, patients: int = 20, seed_value: int = 
     covered = set(policy.purpose_by_key[purpose].categories)
     subjects = []
     for number in range(patients):
-        candidates = _person(fake, rng, number)
+        candidates = person(fake, rng, number)
         values = {
             field: value
             for field, value in candidates.items()
@@ -109,20 +109,20 @@ def seed_appointments(
     binding = policy.records.appointment
     if not clinicians or desk is None or not policy.services or form is None or not binding:
         return []
-    rng, fake = random.Random(seed_value), _faker(seed_value)
+    rng, fake = random.Random(seed_value), faker(seed_value)
     booking = Appointments(store, Actor(organisation, desk.key, desk.key))
     capture = Capture(form.key, policy.notice.version, Channel.PHONE)
     fields = [f for f in form.fields if f != binding.service_field]
     subjects = []
     for number in range(count):
-        person = _person(fake, rng, 1000 + number)
+        someone = person(fake, rng, 1000 + number)
         starts = datetime.combine(on, time(9, 0), LONDON) + timedelta(minutes=30 * number)
         booked = booking.book(
             Booking(
                 rng.choice(policy.services).key,
                 starts.astimezone(UTC),
                 capture,
-                patient={f: person[f] for f in fields if f in person},
+                patient={f: someone[f] for f in fields if f in someone},
                 clinician=clinicians[number % len(clinicians)],
             ),
             request_id=f"demo-booking-{number}",

@@ -78,9 +78,12 @@ def test_api_tokens_from_the_shell(where: list[str]) -> None:
 
 
 def test_demo_seed_with_staff_books_a_day(where: list[str]) -> None:
-    seeded = run("demo", "seed", "harmonic", "--patients", "3", "--staff", *where)["data"]
+    seeded = run("demo", "seed", "harmonic", "--patients", "12", "--staff", *where)["data"]
     assert isinstance(seeded, dict)
-    assert seeded["patients"] == 3 and seeded["appointments"] == 8
+    assert seeded["patients"] == 12 and seeded["appointments"] == 8
+    history = seeded["history"]
+    assert isinstance(history, dict)
+    assert history["visits"] >= 1 and history["referrals"] == 3 and history["enquiries"] == 3
     accounts = seeded["staff"]
     assert isinstance(accounts, list)
     assert {a["role"] for a in accounts} >= {"reception", "sonographer", "dpo"}

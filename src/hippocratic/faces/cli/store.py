@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from hippocratic.errors import NotFound
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.services import demo as demo_service
+from hippocratic.services.demo_history import seed_history
 from hippocratic.services.store import Store, init_store, keys_dir, open_store
 
 DEMO_USERS = "demo-users.json"
@@ -79,8 +81,9 @@ def seed(
         bool,
         typer.Option(
             "--staff/--no-staff",
-            help="Also a member of staff per role (random passwords, printed once) and today's "
-            "appointments.",
+            help="Also a member of staff per role (random passwords, shown by `demo users`), "
+            "today's appointments and the last three weeks' visits, reports, payments, calls, "
+            "referrals and enquiries.",
         ),
     ] = False,
     db: DbOption = None,
@@ -98,11 +101,18 @@ def seed(
         booked = (
             len(demo_service.seed_appointments(store, organisation, today)) if with_staff else 0
         )
+        past = seed_history(store, organisation, subjects, today) if with_staff else None
 
     def render() -> None:
         console.print(f"registered {len(subjects)} synthetic patients")
         if accounts:
             console.print(f"booked {booked} appointments for today, {today.isoformat()}")
+        if past is not None:
+            console.print(
+                f"and the last three weeks: {past.visits} visits attended with "
+                f"{past.reports} reports, {past.payments} payments, {past.communications} calls "
+                f"and emails, {past.referrals} referrals, {past.enquiries} enquiries"
+            )
             console.print(
                 f"made {len(accounts)} demo staff, one per role: `hippocratic demo users` "
                 "shows their passwords and a current authenticator code",
@@ -110,7 +120,12 @@ def seed(
             )
 
     emit(
-        {"patients": len(subjects), "staff": [_public(a) for a in accounts], "appointments": booked}
+        {
+            "patients": len(subjects),
+            "staff": [_public(a) for a in accounts],
+            "appointments": booked,
+            "history": asdict(past) if past else None,
+        }
         if with_staff
         else {"patients": len(subjects)},
         as_json=as_json,
@@ -169,8 +184,11 @@ def users(keys: KeysOption = None, as_json: JsonFlag = False) -> None:
 
     def render() -> None:
         table = Table()
-        for heading in ("organisation", "username", "password", "code now", "secret"):
-            table.add_column(heading, overflow="fold")
+        # Whole values on one line each, so a password or code can be copied as it stands;
+        # only the long authenticator secret folds on a narrow terminal.
+        for heading in ("organisation", "username", "password", "code now"):
+            table.add_column(heading, no_wrap=True)
+        table.add_column("secret", overflow="fold")
         for user in listed:
             table.add_row(
                 user["organisation"],
