@@ -29,13 +29,25 @@ from hippocratic.services.payments import CardPayment, PaymentMethod, Payments
 from hippocratic.services.referrals import Intake, Referrals, ReferrerKind
 from hippocratic.services.store import Store
 
-REPORTS = (
-    "Normal study. No abnormality seen.",
-    "Findings within normal limits for age; no follow-up needed.",
-    "Small simple cyst noted; suggest a repeat scan in 6 months.",
-    "Single viable intrauterine pregnancy; growth consistent with dates.",
-    "Mild fatty change; discuss lifestyle advice with the GP.",
-)
+REPORTS = {
+    "obstetric_report": (
+        "Single viable intrauterine pregnancy; growth consistent with dates.",
+        "Twin pregnancy, dichorionic; both growing normally.",
+        "Placenta posterior and clear of the cervix; liquor volume normal.",
+    ),
+    "scan_report": (
+        "Normal study. No abnormality seen.",
+        "Small simple cyst noted; suggest a repeat scan in 6 months.",
+        "Mild fatty change of the liver; lifestyle advice to be discussed with the GP.",
+    ),
+    "clinical_notes": (
+        "Seen and examined; advice given, no follow-up needed.",
+        "Exercises taught; review in four weeks.",
+        "Bloods taken; results to follow by letter.",
+    ),
+}
+"""What a clinician might write, by the kind of report (any other kind gets the last)."""
+
 CALLS = (
     (Direction.INBOUND, CommunicationChannel.PHONE, "Asked to move the appointment later"),
     (Direction.INBOUND, CommunicationChannel.PHONE, "Asked how to prepare for the scan"),
@@ -144,7 +156,10 @@ def seed_history(
         field = service.report_field or (entries.fields[0] if entries else None)
         if entries is not None and field in entries.fields:
             ClinicalEntries(store, clinician).add(
-                subject, field, rng.choice(REPORTS), appointment_id=visit.appointment_id
+                subject,
+                field,
+                rng.choice(REPORTS.get(field, REPORTS["clinical_notes"])),
+                appointment_id=visit.appointment_id,
             )
             counts["reports"] += 1
         if desk.billing is not None:
