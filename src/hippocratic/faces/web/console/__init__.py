@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from hippocratic.faces.web.console.oversight_pages import oversight_router
 from hippocratic.faces.web.console.patient_pages import patient_router
+from hippocratic.faces.web.console.record_pages import record_router
 from hippocratic.faces.web.console.sign_in_pages import sign_in_router
 
 
@@ -15,5 +16,6 @@ def console_router(templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     router.include_router(sign_in_router(templates))
     router.include_router(patient_router(templates))
+    router.include_router(record_router(templates))
     router.include_router(oversight_router(templates))
     return router

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -18,13 +19,14 @@ from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services import staff
-from hippocratic.services.appointments import Appointments, Booking
+from hippocratic.services.appointments import Appointments, AppointmentStatus, Booking
 from hippocratic.services.art14_tasks import Art14Tasks
 from hippocratic.services.capture import Capture, Channel
+from hippocratic.services.cases import CaseKind, Cases
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
 from hippocratic.services.patients import ContactChannel, InboundContact, Patients
-from hippocratic.services.payments import Payments
+from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.records import Records
 from hippocratic.services.referrals import Referrals
 from hippocratic.services.worklist import Worklist
@@ -106,12 +108,21 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             "art14_tasks": section(lambda: Art14Tasks(store, actor).for_patient(subject)),
         }
         policy = store.policy_of(actor.organisation)
+        kinds = [kind for kind in CaseKind if getattr(policy.records, kind.value) is not None]
+        cases = Cases(store, actor)
+        data["cases"] = {
+            kind.value: section(partial(cases.for_patient, subject, kind)) for kind in kinds
+        }
         binding = policy.records.clinical_entry
         return render(
             templates, request, "console/patient.html", data, who, subject=subject,
             clinical_fields=binding.fields if binding else [],
             titles=_titles(request, who), channels=list(CommunicationChannel), london=LONDON,
             identifiers=[f for f in SEARCHABLE if f in details.fields],
+            statuses=list(AppointmentStatus), methods=_payment_methods(request, who),
+            clinicians=staff.clinicians(store, actor.organisation), case_kinds=kinds,
+            case_forms={k.value: getattr(policy.records, k.value).form for k in kinds},
+            contact_channels=list(Channel),
         )  # fmt: skip
 
     @router.get("/patients/{subject}")
@@ -191,6 +202,17 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
 def _titles(request: Request, who: Staff) -> dict[str, str]:
     policy = store_of(request).policy_of(who.actor.organisation)
     return {f.key: f.title for c in policy.categories for f in c.fields}
+
+
+def _payment_methods(request: Request, who: Staff) -> list[PaymentMethod]:
+    """How this organisation takes payment: a card only where it keeps card tokens, a bank
+    transfer only where it keeps bank details."""
+    binding = store_of(request).policy_of(who.actor.organisation).records.payment
+    if binding is None:
+        return []
+    methods = [PaymentMethod.CARD] if binding.card_field else []
+    methods += [PaymentMethod.BANK_TRANSFER] if binding.bank_field else []
+    return [*methods, PaymentMethod.INSURER, PaymentMethod.CASH]
 
 
 def _booking_fields(request: Request, who: Staff) -> list[str]:
