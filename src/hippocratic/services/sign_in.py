@@ -21,6 +21,7 @@ import qrcode
 import qrcode.image.svg
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.exceptions import InvalidTag
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import AccountLocked, AuthenticationFailed, NotFound, SignInRequired
@@ -29,7 +30,7 @@ from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.staff import HASHER
 from hippocratic.services.store import Store
 from hippocratic.storage.organisation import OrganisationRow
-from hippocratic.storage.staff import StaffRow, StaffSessionRow
+from hippocratic.storage.staff import PasskeyRow, StaffRow, StaffSessionRow
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -74,7 +75,7 @@ def _open(store: Store, row: StaffRow) -> str | None:
         return None
 
 
-def _fail(session: Session, store: Store, row: StaffRow, action: str) -> None:
+def record_failure(session: Session, store: Store, row: StaffRow, action: str) -> None:
     """Count a failure; lock the account at the fifth."""
     row.failed_attempts += 1
     security_event.record(
@@ -95,7 +96,21 @@ def _fail(session: Session, store: Store, row: StaffRow, action: str) -> None:
         )
 
 
-def _locked(store: Store, row: StaffRow) -> AccountLocked | None:
+def has_passkey(session: Session, row: StaffRow) -> bool:
+    return (
+        session.scalar(
+            select(PasskeyRow.credential_id)
+            .where(
+                PasskeyRow.organisation_id == row.organisation_id,
+                PasskeyRow.username == row.username,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def lockout(store: Store, row: StaffRow) -> AccountLocked | None:
     if row.locked_until is not None and row.locked_until > store.clock.now():
         minutes = max(1, math.ceil((row.locked_until - store.clock.now()).total_seconds() / 60))
         return AccountLocked(
@@ -124,7 +139,7 @@ def password(store: Store, organisation: str, username: str, given: str) -> Sign
                     allowed=False,
                 )
             refusal = AuthenticationFailed(FAILED)
-        elif (locked := _locked(store, row)) is not None:
+        elif (locked := lockout(store, row)) is not None:
             security_event.record(
                 session,
                 store,
@@ -143,7 +158,7 @@ def password(store: Store, organisation: str, username: str, given: str) -> Sign
             except (VerificationError, InvalidHashError):
                 ok = False
             if not ok:
-                _fail(session, store, row, "sign_in.password")
+                record_failure(session, store, row, "sign_in.password")
                 refusal = AuthenticationFailed(FAILED)
             else:
                 if HASHER.check_needs_rehash(row.password_hash):
@@ -153,15 +168,14 @@ def password(store: Store, organisation: str, username: str, given: str) -> Sign
                     session, store, organisation, username, row.role, "sign_in.password"
                 )
                 cookie = staff_session.create(session, store, organisation, username)
-                needs: Literal["enrol", "second_factor"] = (
-                    "second_factor" if row.totp_confirmed_at is not None else "enrol"
-                )
+                enrolled = row.totp_confirmed_at is not None or has_passkey(session, row)
+                needs: Literal["enrol", "second_factor"] = "second_factor" if enrolled else "enrol"
     if refusal is not None:
         raise refusal
     return SignInStep(cookie, needs)
 
 
-def _pending(session: Session, store: Store, cookie: str) -> tuple[StaffSessionRow, StaffRow]:
+def pending(session: Session, store: Store, cookie: str) -> tuple[StaffSessionRow, StaffRow]:
     found = staff_session.row_of(session, store, cookie)
     staff = session.get(StaffRow, (found.organisation_id, found.username)) if found else None
     if found is None or staff is None or staff.disabled_at is not None:
@@ -172,7 +186,7 @@ def _pending(session: Session, store: Store, cookie: str) -> tuple[StaffSessionR
 def enrolment(store: Store, cookie: str) -> Enrolment:
     """The authenticator secret to enrol (made now if none is pending), with its QR code."""
     with store.sessions.begin() as session:
-        _, row = _pending(session, store, cookie)
+        _, row = pending(session, store, cookie)
         if row.totp_confirmed_at is not None:
             raise SignInRequired("an authenticator is already enrolled; give its code")
         secret = _open(store, row)
@@ -233,29 +247,43 @@ def second_factor(store: Store, cookie: str, code: str) -> str:
     refusal: AuthenticationFailed | None = None
     renewed = ""
     with store.sessions.begin() as session:
-        found, row = _pending(session, store, cookie)
+        found, row = pending(session, store, cookie)
         code = code.replace(" ", "")
-        if (locked := _locked(store, row)) is not None:
+        if (locked := lockout(store, row)) is not None:
             refusal = locked
         elif not _verify(store, row, code):
-            _fail(session, store, row, "sign_in.second_factor")
+            record_failure(session, store, row, "sign_in.second_factor")
             refusal = AuthenticationFailed(FAILED)
         else:
-            now = store.clock.now()
             enrolling = row.totp_confirmed_at is None
             if enrolling:
-                row.totp_confirmed_at = now
-            found.revoked_at = now
-            renewed = staff_session.create(session, store, row.organisation_id, row.username)
-            session.flush()
-            fresh = staff_session.row_of(session, store, renewed)
-            assert fresh is not None
-            fresh.second_factor_at = now
-            row.failed_attempts = 0
+                row.totp_confirmed_at = store.clock.now()
             action = "second_factor.enrolled" if enrolling else "sign_in.second_factor"
-            security_event.record(
-                session, store, row.organisation_id, row.username, row.role, action
-            )
+            renewed = renew(session, store, found, row, action)
     if refusal is not None:
         raise refusal
+    return renewed
+
+
+def renew(
+    session: Session,
+    store: Store,
+    found: StaffSessionRow,
+    row: StaffRow,
+    action: str,
+    reason: str | None = None,
+) -> str:
+    """The second factor was given: the pending session ends and a new one, past its second
+    factor, begins (its cookie returned); the success is a security event."""
+    now = store.clock.now()
+    found.revoked_at = now
+    renewed = staff_session.create(session, store, row.organisation_id, row.username)
+    session.flush()
+    fresh = staff_session.row_of(session, store, renewed)
+    assert fresh is not None
+    fresh.second_factor_at = now
+    row.failed_attempts = 0
+    security_event.record(
+        session, store, row.organisation_id, row.username, row.role, action, reason=reason
+    )
     return renewed

@@ -137,11 +137,10 @@ def accessible(page: Any) -> None:
     assert bad == [], f"{page.url}: {bad}"
 
 
-def sign_in(page: Any, clinic: Clinic, username: str) -> None:
-    """Password, then the authenticator's code, through the pages, by keyboard where a
-    person would type."""
+def password(page: Any, clinic: Clinic, username: str, base: str | None = None) -> None:
+    """The first step, through the page, by keyboard where a person would type."""
     account = clinic.users[username]
-    page.goto(f"{clinic.url}/console/")
+    page.goto(f"{base or clinic.url}/console/")
     assert "/console/sign-in" in page.url
     accessible(page)
     page.select_option("#organisation", "harmonic")
@@ -151,6 +150,12 @@ def sign_in(page: Any, clinic: Clinic, username: str) -> None:
         page.keyboard.press("Enter")
     assert "/console/second-factor" in page.url, page.locator("main").inner_text()
     accessible(page)
+
+
+def sign_in(page: Any, clinic: Clinic, username: str) -> None:
+    """Password, then the authenticator's code."""
+    password(page, clinic, username)
+    account = clinic.users[username]
     step = int(time.time()) // 30
     page.fill("#code", pyotp.TOTP(account.totp_secret).at(step * 30))
     with page.expect_navigation():
@@ -297,3 +302,43 @@ def test_billing_records_a_payment_and_reception_works_the_cases_on_a_tablet(
     tablet.goto(f"{clinic.url}/console/patients/{paid}")
     accessible(tablet)
     assert _fits(tablet)
+
+
+@pytest.mark.promise("S0-79")
+def test_a_passkey_is_added_and_then_signs_in_instead_of_a_code(page: Any, clinic: Clinic) -> None:
+    """Chromium's virtual authenticator (DevTools WebAuthn domain) stands in for a laptop's
+    platform authenticator with user verification; WebAuthn needs a host name, so localhost."""
+    local = clinic.url.replace("127.0.0.1", "localhost")
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {"options": {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+                     "hasUserVerification": True, "isUserVerified": True,
+                     "automaticPresenceSimulation": True}},
+    )  # fmt: skip
+    password(page, clinic, "it_admin", local)
+    account = clinic.users["it_admin"]
+    page.fill("#code", pyotp.TOTP(account.totp_secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{local}/console/passkeys")
+    accessible(page)
+    page.fill("#passkey-label", "Virtual laptop key")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add a passkey").click()
+    assert page.locator("td", has_text="Virtual laptop key").count() == 1
+    accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+
+    password(page, clinic, "it_admin", local)
+    button = page.get_by_role("button", name="Sign in with a passkey")
+    assert button.is_visible()
+    with page.expect_navigation():
+        button.click()
+    assert page.url.endswith("/console/"), page.locator("main").inner_text()
+    page.goto(f"{local}/console/passkeys")
+    assert (
+        "never" not in page.locator("td", has_text="Virtual laptop key").locator("..").inner_text()
+    )

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.templating import Jinja2Templates
 
 from hippocratic.faces.web.console.oversight_pages import oversight_router
+from hippocratic.faces.web.console.passkey_pages import passkey_router
 from hippocratic.faces.web.console.patient_pages import patient_router
 from hippocratic.faces.web.console.record_pages import record_router
 from hippocratic.faces.web.console.sign_in_pages import sign_in_router
@@ -17,5 +18,6 @@ def console_router(templates: Jinja2Templates) -> APIRouter:
     router.include_router(sign_in_router(templates))
     router.include_router(patient_router(templates))
     router.include_router(record_router(templates))
+    router.include_router(passkey_router(templates))
     router.include_router(oversight_router(templates))
     return router

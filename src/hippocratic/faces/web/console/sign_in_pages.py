@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from hippocratic.errors import AuthenticationFailed, CsrfRejected, SignInRequired
 from hippocratic.faces.web.console.page import see_other, set_session_cookie
 from hippocratic.faces.web.identity import COOKIE, store_of
-from hippocratic.services import sign_in, staff_session
+from hippocratic.services import passkey, sign_in, staff_session
 
 Text = Annotated[str, Form(max_length=256)]
 
@@ -37,6 +37,16 @@ def same_origin(request: Request) -> None:
         foreign = bool(origin) and urlsplit(origin or "").netloc != request.url.netloc
     if foreign:
         raise CsrfRejected("this form was sent from another site, so it was not taken")
+
+
+def pending_session(request: Request) -> staff_session.StaffSession:
+    """The session of someone between their password and their second factor (or past it)."""
+    found = staff_session.authenticate(
+        store_of(request), request.cookies.get(COOKIE), require_second_factor=False
+    )
+    if found is None:
+        raise SignInRequired("sign in again", hint="your sign-in expired or was ended")
+    return found
 
 
 def sign_in_router(templates: Jinja2Templates) -> APIRouter:
@@ -84,16 +94,8 @@ def sign_in_router(templates: Jinja2Templates) -> APIRouter:
         set_session_cookie(request, response, step.cookie)
         return response
 
-    def pending(request: Request) -> staff_session.StaffSession:
-        found = staff_session.authenticate(
-            store_of(request), request.cookies.get(COOKIE), require_second_factor=False
-        )
-        if found is None:
-            raise SignInRequired("sign in again", hint="your sign-in expired or was ended")
-        return found
-
     def code_page(request: Request, enrol: bool, error: Exception | None = None) -> Response:
-        who = pending(request)
+        who = pending_session(request)
         if who.second_factor_done:
             return see_other(safe_next(request.query_params.get("next")))
         context = {
@@ -104,6 +106,8 @@ def sign_in_router(templates: Jinja2Templates) -> APIRouter:
             "enrolment": sign_in.enrolment(store_of(request), request.cookies[COOKIE])
             if enrol
             else None,
+            "passkey": not enrol
+            and passkey.has_passkey(store_of(request), request.cookies[COOKIE]),
         }
         return templates.TemplateResponse(
             request,
@@ -128,7 +132,7 @@ def sign_in_router(templates: Jinja2Templates) -> APIRouter:
         enrolling: Annotated[bool, Form()] = False,
         next: Annotated[str, Form(max_length=500)] = "/console/",
     ) -> Response:
-        who = pending(request)
+        who = pending_session(request)
         if not staff_session.check_csrf(who, csrf):
             raise CsrfRejected("this form is out of date, so it was not taken")
         try:
