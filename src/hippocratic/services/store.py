@@ -70,6 +70,10 @@ class Store:
                 cached = self.policy(session, organisation)
         return cached
 
+    def forget_policy(self, organisation: str) -> None:
+        """Read the organisation's policy afresh next time (it was changed in the store)."""
+        self._policies.pop(organisation, None)
+
     def organisations(self, session: Session) -> list[str]:
         return list(session.scalars(select(OrganisationRow.organisation_id)))
 

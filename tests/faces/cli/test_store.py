@@ -69,13 +69,22 @@ def test_a_store_records_its_creation_key_rotations_and_organisations(
     listed = json.loads(runner.invoke(app, ["organisation", "list", *where, "--json"]).stdout)
     assert {o["organisation"] for o in listed["data"]["organisations"]} == {"harmonic", "harmony"}
     assert runner.invoke(app, ["keys", "rotate", *where]).exit_code == 0
-    for organisation, first in (
-        ("harmonic", "store.initialised"),
-        ("harmony", "organisation.added"),
+    changed = tmp_path / "harmony-v2.yaml"
+    text = Path(HARMONY).read_text(encoding="utf-8")
+    version = json.loads(runner.invoke(app, ["organisation", "list", *where, "--json"]).stdout)
+    old = next(o["notice_version"] for o in version["data"]["organisations"]
+               if o["organisation"] == "harmony")  # fmt: skip
+    changed.write_text(text.replace(f'version: "{old}"', 'version: "2026-12-01"', 1))
+    updated = runner.invoke(app, ["organisation", "update", "--policy", str(changed), *where])
+    assert updated.exit_code == 0, updated.output
+    assert f"notice {old} -> 2026-12-01" in updated.stdout and "restart" in updated.stdout
+    for organisation, expected in (
+        ("harmonic", ["store.initialised", "keys.rotated"]),
+        ("harmony", ["organisation.added", "keys.rotated", "policy.changed"]),
     ):
         bundle = json.loads(runner.invoke(app, ["audit", "export", organisation, *where]).stdout)
         actions = [_action(entry) for entry in bundle["entry"]]
-        assert actions == [first, "keys.rotated"]
+        assert actions == expected
     verified = runner.invoke(app, ["audit", "verify", *where])
     assert verified.exit_code == 0 and "chain intact" in verified.stdout
 

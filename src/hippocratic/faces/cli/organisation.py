@@ -3,6 +3,7 @@ keys and audit ledger."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, opened
+from hippocratic.services.policy_change import change_policy
 from hippocratic.services.store import add_organisation
 
 app = typer.Typer(help="The organisations in a store.", no_args_is_help=True)
@@ -34,6 +36,31 @@ def add(
         as_json=as_json,
         render=lambda: console.print(f"added {name} ({key})", markup=False),
     )
+
+
+@app.command("update")
+def update(
+    policy: Annotated[Path, typer.Option("--policy", help="The organisation's new policy.")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Put a changed policy in force for its organisation: refused, changing nothing, if it
+    fails ``policy check``, goes back to an older notice or drops a role staff hold; recorded
+    on the ledger with both files' SHA-256. Restart ``hippocratic serve`` to enforce it there."""
+    wants_json(as_json)
+    with opened(db, keys) as store:
+        change = change_policy(store, policy)
+
+    def render() -> None:
+        console.print(
+            f"{change.organisation}: policy {change.old_sha256[:12]} -> "
+            f"{change.new_sha256[:12]}, notice {change.old_notice} -> {change.new_notice}; "
+            "restart `hippocratic serve` so the running server enforces it",
+            markup=False,
+        )
+
+    emit(asdict(change), as_json=as_json, render=render)
 
 
 @app.command("list")

@@ -199,8 +199,9 @@ def users(keys: KeysOption = None, as_json: JsonFlag = False) -> None:
             )
         console.print(table)
         console.print(
-            "sign in at http://127.0.0.1:8000/console/sign-in; for the code, add the secret to "
-            "any authenticator app or run this command again (a code lasts 30 seconds)",
+            "sign in at http://localhost:8000/console/sign-in (localhost, so passkeys work "
+            "too); for the code, add the secret to any authenticator app or run this command "
+            "again (a code lasts 30 seconds)",
             markup=False,
         )
 
