@@ -16,13 +16,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hippocratic.errors import InputError, NotFound
 from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
+from hippocratic.storage.database import snapshot
 from hippocratic.storage.staff import ApiTokenRow
 
 PREFIX = "hip"
@@ -147,15 +148,25 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
         return None
     organisation, token_id, secret = match.groups()
     now = store.clock.now()
-    with store.sessions.begin() as session:
+    # A read that takes no write lock: most calls only check; the last-used time is written
+    # at most once a minute, in a short transaction of its own.
+    with snapshot(store.engine) as session:
         row = session.get(ApiTokenRow, (organisation, token_id))
         if row is None or row.revoked_at is not None:
             return None
         if not hmac.compare_digest(row.token_hash, _digest(secret)):
             return None
-        if row.role not in store.policy_of(organisation).role_by_key:
-            return None
-        last = row.last_used_at
-        if last is None or (now - last).total_seconds() >= TOUCH_EVERY_SECONDS:
-            row.last_used_at = now
-        return Actor(organisation, f"token:{token_id}", row.role)
+        role, last = row.role, row.last_used_at
+    if role not in store.policy_of(organisation).role_by_key:
+        return None
+    if last is None or (now - last).total_seconds() >= TOUCH_EVERY_SECONDS:
+        with store.sessions.begin() as session:
+            session.execute(
+                update(ApiTokenRow)
+                .where(
+                    ApiTokenRow.organisation_id == organisation,
+                    ApiTokenRow.token_id == token_id,
+                )
+                .values(last_used_at=now)
+            )
+    return Actor(organisation, f"token:{token_id}", role)

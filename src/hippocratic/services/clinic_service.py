@@ -180,6 +180,18 @@ class ClinicService:
                 hint="choose an active member of staff in a clinical role",
             )
 
+    def outside_role(self, purpose: str) -> str | None:
+        """Why this actor's role may never use ``purpose`` (the guard would refuse every
+        such request), in the guard's words; None if it may. A page leaves out what it could
+        never show without asking, so no refusal lands on the ledger that nobody attempted."""
+        role = self.compiled.roles.get(self.actor.role)
+        if role is not None and purpose in role.purposes:
+            return None
+        return (
+            f"{self.compiled.title('role', self.actor.role)} staff may not use personal data "
+            f"for “{self.compiled.title('purpose', purpose)}”"
+        )
+
     def binding(self, kind: str) -> Any:
         """The policy's binding of a record kind; ``NotFound`` if the organisation keeps none."""
         found = getattr(self.policy.records, kind)

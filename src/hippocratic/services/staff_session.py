@@ -15,12 +15,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.staff import revoke_sessions
 from hippocratic.services.store import Store
+from hippocratic.storage.database import snapshot
 from hippocratic.storage.staff import StaffRow, StaffSessionRow
 
 IDLE = timedelta(minutes=15)
@@ -107,7 +109,9 @@ def authenticate(
         return None
     organisation, token = parsed
     now = store.clock.now()
-    with store.sessions.begin() as session:
+    # Read without a write lock; the idle clock is moved at most every TOUCH_EVERY, in a
+    # short transaction of its own.
+    with snapshot(store.engine) as session:
         row = row_of(session, store, cookie)
         if row is None:
             return None
@@ -116,23 +120,32 @@ def authenticate(
             return None
         if require_second_factor and row.second_factor_at is None:
             return None
-        if now - row.last_seen_at >= TOUCH_EVERY:
-            row.last_seen_at = now
-        policy = store.policy_of(organisation)
-        role = policy.role_by_key.get(staff.role)
-        if role is None:
-            return None
-        return StaffSession(
-            organisation,
-            staff.username,
-            staff.display_name,
-            staff.role,
-            role.title,
-            Actor(organisation, staff.username, staff.role),
-            csrf_for(token),
-            row.second_factor_at is not None,
-            min(row.expires_at, row.last_seen_at + IDLE),
-        )
+        key, last_seen = (row.organisation_id, row.token_hash), row.last_seen_at
+    role = store.policy_of(organisation).role_by_key.get(staff.role)
+    if role is None:
+        return None
+    if now - last_seen >= TOUCH_EVERY:
+        last_seen = now
+        with store.sessions.begin() as session:
+            session.execute(
+                update(StaffSessionRow)
+                .where(
+                    StaffSessionRow.organisation_id == key[0],
+                    StaffSessionRow.token_hash == key[1],
+                )
+                .values(last_seen_at=now)
+            )
+    return StaffSession(
+        organisation,
+        staff.username,
+        staff.display_name,
+        staff.role,
+        role.title,
+        Actor(organisation, staff.username, staff.role),
+        csrf_for(token),
+        row.second_factor_at is not None,
+        min(row.expires_at, last_seen + IDLE),
+    )
 
 
 def sign_out(store: Store, cookie: str | None) -> None:

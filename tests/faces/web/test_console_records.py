@@ -171,3 +171,36 @@ def test_an_enquiry_is_opened_acknowledged_and_closed(client: TestClient, clinic
         assert row is not None and row.status == "closed" and row.closed_at is not None
     assert client.get("/console/cases.json").json()["data"]["enquiry"]["shown"] == []
     assert "Nothing" not in client.get("/console/cases", headers=PAGE).text
+
+
+def test_the_record_page_asks_only_for_what_the_role_could_see(
+    client: TestClient, clinic: Store
+) -> None:
+    subject = booked(client, clinic)["subject_id"]
+    before = len(events(clinic))
+    as_(client, clinic, "rita")
+    page = client.get(f"/console/patients/{subject}", headers=PAGE, params={"r": "1"})
+    assert "may not use personal data for “Taking payment”" in page.text
+    asked = events(clinic)[before:]
+    assert asked and all(e.purpose != "payment" for e in asked)
+    assert [e for e in asked if e.outcome == "denied"] == []
+
+
+def test_harmony_keeps_no_referrals_and_its_record_page_says_nothing_of_them(
+    client: TestClient, clinic: Store
+) -> None:
+    booking = {
+        "service": "health_check", "starts_at": "2026-11-30T09:00:00+00:00", "clinician": "cal",
+        "patient": {"full_name": "Hal Example", "date_of_birth": "1980-01-01",
+                    "email": "hal@example.org", "phone": "020 7946 0001"},
+        "notice": notice(clinic, "harmony"),
+    }  # fmt: skip
+    made = client.post("/api/v1/appointments", json=booking,
+                       headers=token(clinic, "harmony", "rhea"))  # fmt: skip
+    assert made.status_code == 201, made.text
+    subject = made.json()["data"]["subject_id"]
+    for username in ("rhea", "cal"):
+        use_session(client, signed_in(clinic, "harmony", username))
+        page = client.get(f"/console/patients/{subject}", headers=PAGE)
+        assert page.status_code == 200, (username, page.text[:300])
+        assert "Hal Example" in page.text and 'id="referrals"' not in page.text

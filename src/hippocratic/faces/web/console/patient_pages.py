@@ -23,6 +23,7 @@ from hippocratic.services.appointments import Appointments, AppointmentStatus, B
 from hippocratic.services.art14_tasks import Art14Tasks
 from hippocratic.services.capture import Capture, Channel
 from hippocratic.services.cases import CaseKind, Cases
+from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
 from hippocratic.services.patients import ContactChannel, InboundContact, Patients
@@ -43,6 +44,13 @@ def section(load: Callable[[], Any]) -> dict[str, Any]:
         return {"shown": load(), "refused": None}
     except AccessDenied as denied:
         return {"shown": None, "refused": denied.message}
+
+
+def part(service: ClinicService, purpose: str, load: Callable[[], Any]) -> dict[str, Any]:
+    """A section whose purpose the role may never use is not asked for (nothing to refuse,
+    so nothing refused on the ledger); any other is decided by the guard."""
+    never = service.outside_role(purpose)
+    return {"shown": None, "refused": never} if never else section(load)
 
 
 def patient_router(templates: Jinja2Templates) -> APIRouter:
@@ -94,24 +102,32 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
                 templates, request, "console/patient.html", {"refused": denied.message}, who,
                 status_code=denied.http_status, subject=subject,
             )  # fmt: skip
-        data = {
-            "patient": details,
-            "appointments": section(lambda: Appointments(store, actor).for_patient(subject)),
-            "referrals": section(lambda: Referrals(store, actor).for_patient(subject)),
-            "clinical_entries": section(
-                lambda: ClinicalEntries(store, actor).for_patient(subject, request_id=rid)
-            ),
-            "communications": section(
-                lambda: Communications(store, actor).for_patient(subject, request_id=rid)
-            ),
-            "payments": section(lambda: Payments(store, actor).for_patient(subject)),
-            "art14_tasks": section(lambda: Art14Tasks(store, actor).for_patient(subject)),
-        }
         policy = store.policy_of(actor.organisation)
-        kinds = [kind for kind in CaseKind if getattr(policy.records, kind.value) is not None]
+        data: dict[str, Any] = {"patient": details}
+        kept: list[tuple[str, str, Callable[[], Any]]] = [
+            ("appointments", "appointment",
+             lambda: Appointments(store, actor).for_patient(subject)),
+            ("referrals", "referral", lambda: Referrals(store, actor).for_patient(subject)),
+            ("clinical_entries", "clinical_entry",
+             lambda: ClinicalEntries(store, actor).for_patient(subject, request_id=rid)),
+            ("communications", "communication",
+             lambda: Communications(store, actor).for_patient(subject, request_id=rid)),
+            ("payments", "payment", lambda: Payments(store, actor).for_patient(subject)),
+        ]  # fmt: skip
         cases = Cases(store, actor)
+        kinds = [kind for kind in CaseKind if getattr(policy.records, kind.value) is not None]
+        for name, kind, load in kept:
+            binding = getattr(policy.records, kind)
+            if binding is not None:  # a record the organisation does not keep has no section
+                data[name] = part(cases, binding.purpose, load)
+        data["art14_tasks"] = section(lambda: Art14Tasks(store, actor).for_patient(subject))
         data["cases"] = {
-            kind.value: section(partial(cases.for_patient, subject, kind)) for kind in kinds
+            kind.value: part(
+                cases,
+                getattr(policy.records, kind.value).purpose,
+                partial(cases.for_patient, subject, kind),
+            )
+            for kind in kinds
         }
         binding = policy.records.clinical_entry
         return render(
