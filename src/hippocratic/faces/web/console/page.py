@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from hippocratic.faces.envelope import success
-from hippocratic.faces.web.identity import COOKIE, SAFE_METHODS, Caller, caller
+from hippocratic.faces.web.identity import COOKIE, SAFE_METHODS, Caller, caller, store_of
 from hippocratic.services.staff_session import ABSOLUTE
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
@@ -47,11 +47,15 @@ def render(
     """The page, or for a JSON client its twin: ``data`` in the one envelope."""
     if wants_json(request):
         return JSONResponse(success(data), status_code=status_code)
+    kept: list[str] = []
+    if who is not None:
+        records = store_of(request).policy_of(who.actor.organisation).records
+        kept = [kind for kind, binding in records if binding is not None]
     return templates.TemplateResponse(
         request,
         template,
         {"data": data, "who": who, "csrf": who.session.csrf_token if who and who.session else "",
-         **context},
+         "kept": kept, **context},
         status_code=status_code,
     )  # fmt: skip
 

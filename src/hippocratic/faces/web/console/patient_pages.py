@@ -137,6 +137,8 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             identifiers=[f for f in SEARCHABLE if f in details.fields],
             statuses=list(AppointmentStatus), methods=_payment_methods(request, who),
             clinicians=staff.clinicians(store, actor.organisation), case_kinds=kinds,
+            names={m.username: m.display_name for m in staff.list_staff(store, actor.organisation)},
+            purpose_title=policy.purpose_by_key[details.purpose].title,
             case_forms={k.value: getattr(policy.records, k.value).form for k in kinds},
             contact_channels=list(Channel),
         )  # fmt: skip
