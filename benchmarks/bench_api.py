@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +42,9 @@ TODAY = 16
 READS = 2000
 WORKLISTS = 300
 CHUNK = 20_000
+WORKERS = 2
+CLIENTS = 4
+CONCURRENT_READS = 4000
 
 
 def _background(url: str, rows: int, today: date) -> None:
@@ -152,6 +156,38 @@ def _session(
         return read, worklist, _peak_rss_mb(pid)
 
 
+def _concurrent(
+    command: list[str], prefix: str, env: dict[str, str], auth: dict[str, str], picks: list[str]
+) -> tuple[Timing, float]:
+    """``WORKERS`` server processes, ``CLIENTS`` keep-alive clients at once: the latency of
+    each read and the reads per second over the whole run."""
+    label = "guarded" if prefix else "unguarded"
+    with _serving([*command, "--workers", str(WORKERS)], env) as (base, _pid):
+        clients = [httpx.Client(base_url=base, headers=auth) for _ in range(CLIENTS)]
+        for client in clients:
+            for i in range(20):
+                assert client.get(f"{prefix}/patients/{picks[i]}").status_code == 200
+        share = CONCURRENT_READS // CLIENTS
+
+        def work(index: int) -> list[float]:
+            client, times = clients[index], []
+            for i in range(share):
+                start = time.perf_counter()
+                response = client.get(f"{prefix}/patients/{picks[(index * share + i) % READS]}")
+                times.append(time.perf_counter() - start)
+                assert response.status_code == 200
+            return times
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            samples = [t for times in pool.map(work, range(CLIENTS)) for t in times]
+        elapsed = time.perf_counter() - began
+        for client in clients:
+            client.close()
+    name = f"{label} read, {WORKERS} workers, {CLIENTS} clients"
+    return Timing(name, samples), len(samples) / elapsed
+
+
 def run(backend: str, url: str, rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         keys = Path(tmp) / "keys"
@@ -178,6 +214,11 @@ def run(backend: str, url: str, rows: int) -> None:
         plain = _session(plain_cmd, "", {"BENCH_DATABASE_URL": url}, auth, picks, today)
         for kind in range(2):
             _report(guarded[kind], plain[kind], (guarded[2], plain[2]))
+        busy = _concurrent(guarded_cmd, "/api/v1", {}, auth, picks)
+        idle = _concurrent(plain_cmd, "", {"BENCH_DATABASE_URL": url}, auth, picks)
+        for timing, rate in (busy, idle):
+            print(f"  {timing.line('ms')}   {rate:8.0f} req/s")
+        print(f"  guarded / unguarded throughput: {busy[1] / idle[1]:.2f}x")
 
 
 @contextmanager

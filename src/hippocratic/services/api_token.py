@@ -23,7 +23,7 @@ from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
-from hippocratic.storage.database import snapshot
+from hippocratic.storage.database import reading
 from hippocratic.storage.staff import ApiTokenRow
 
 PREFIX = "hip"
@@ -150,7 +150,7 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
     now = store.clock.now()
     # A read that takes no write lock: most calls only check; the last-used time is written
     # at most once a minute, in a short transaction of its own.
-    with snapshot(store.engine) as session:
+    with reading(store.engine) as session:
         row = session.get(ApiTokenRow, (organisation, token_id))
         if row is None or row.revoked_at is not None:
             return None

@@ -22,7 +22,7 @@ from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.staff import revoke_sessions
 from hippocratic.services.store import Store
-from hippocratic.storage.database import snapshot
+from hippocratic.storage.database import reading
 from hippocratic.storage.staff import StaffRow, StaffSessionRow
 
 IDLE = timedelta(minutes=15)
@@ -111,7 +111,7 @@ def authenticate(
     now = store.clock.now()
     # Read without a write lock; the idle clock is moved at most every TOUCH_EVERY, in a
     # short transaction of its own.
-    with snapshot(store.engine) as session:
+    with reading(store.engine) as session:
         row = row_of(session, store, cookie)
         if row is None:
             return None

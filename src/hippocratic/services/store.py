@@ -22,7 +22,12 @@ from hippocratic.policy.document import Policy
 from hippocratic.policy.loader import load_policy_text
 from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import security_event
-from hippocratic.storage.database import database_url, make_engine, snapshot
+from hippocratic.storage.database import (
+    DATABASE_URL_ENV,
+    database_url,
+    make_engine,
+    snapshot,
+)
 from hippocratic.storage.keystore import LocalMasterKey, MasterKey, keystore_url, open_key_engine
 from hippocratic.storage.organisation import OrganisationRow
 from hippocratic.storage.schema import existing_tables, has_schema, upgrade
@@ -109,6 +114,12 @@ def _master(directory: Path, key_engine: Engine) -> MasterKey:
             os.replace(pending, directory / MASTER_FILE)
             return candidate
     return current
+
+
+def locate(db: str | None = None, keys: Path | None = None) -> dict[str, str]:
+    """Where ``open_store(db, keys)`` would look, as the environment that says so (for
+    another process, such as a server worker, to open the same store)."""
+    return {DATABASE_URL_ENV: database_url(db), KEYS_DIR_ENV: str(keys_dir(keys).resolve())}
 
 
 def open_store(

@@ -135,5 +135,15 @@ def snapshot(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A short read that takes no write lock: a deferred transaction on SQLite, the default
+    isolation on PostgreSQL (no extra round trips to set and reset one). For per-request
+    checks such as a session or token lookup; use ``snapshot`` for long consistent reads."""
+    connection = engine.connect().execution_options(**{READ_ONLY: True})
+    with connection, Session(connection) as session:
+        yield session
+
+
 def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +12,13 @@ import typer
 
 from hippocratic.errors import Conflict
 from hippocratic.faces.cli.store import DbOption, KeysOption
-from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
-from hippocratic.services.store import open_store
+from hippocratic.faces.web.app import (
+    NOTICES_ONLY_ENV,
+    POLICIES_ENV,
+    SHIPPED_POLICIES,
+    create_app,
+)
+from hippocratic.services.store import locate, open_store
 
 
 def _check_free(host: str, port: int) -> None:
@@ -42,6 +48,15 @@ def serve(
     notices_only: Annotated[
         bool, typer.Option("--notices-only", help="Serve the public notices without a store.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Server processes (one per core suits most machines). A shred made in one "
+            "reaches the others' key caches within 30 seconds.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app: the public notices, and over the store the staff console
     (/console) and the JSON API (/api/v1, docs at /api/docs)."""
@@ -50,6 +65,9 @@ def serve(
     # Our own access log (hippocratic.access) never records a query string; uvicorn's would.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     _check_free(host, port)
+    if workers > 1:
+        _serve_workers(host, port, policy, db, keys, notices_only, workers)
+        return
     store = None if notices_only else open_store(db, keys)
     try:
         uvicorn.run(
@@ -61,3 +79,31 @@ def serve(
     finally:
         if store is not None:
             store.dispose()
+
+
+def _serve_workers(
+    host: str,
+    port: int,
+    policy: list[Path] | None,
+    db: str | None,
+    keys: Path | None,
+    notices_only: bool,
+    workers: int,
+) -> None:
+    """Several processes, each building the app from the environment set here; the store is
+    opened once first, so a wrong path or key fails before any process starts."""
+    import uvicorn
+
+    if not notices_only:
+        open_store(db, keys).dispose()
+        os.environ.update(locate(db, keys))
+    os.environ[NOTICES_ONLY_ENV] = "1" if notices_only else "0"
+    os.environ[POLICIES_ENV] = os.pathsep.join(str(p.resolve()) for p in policy or [])
+    uvicorn.run(
+        "hippocratic.faces.web.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+    )

@@ -7,6 +7,7 @@ person in a browser (``error_pages``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -21,12 +22,14 @@ from hippocratic.faces.web.request_guard import RequestGuard
 from hippocratic.policy.document import Policy
 from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import notices
-from hippocratic.services.store import Store
+from hippocratic.services.store import Store, open_store
 
 HERE = Path(__file__).parent
 REPOSITORY = HERE.parents[3]
 SHIPPED_POLICIES = sorted((REPOSITORY / "policies").glob("*.yaml"))
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+POLICIES_ENV = "HIPPOCRATIC_SERVE_POLICIES"
+NOTICES_ONLY_ENV = "HIPPOCRATIC_SERVE_NOTICES_ONLY"
 
 
 def create_app(
@@ -72,4 +75,18 @@ def create_app(
         app.include_router(api_router(), prefix="/api/v1")
         app.include_router(console_router(TEMPLATES), prefix="/console")
     app.add_middleware(RequestGuard)
+    return app
+
+
+def from_environment() -> FastAPI:
+    """The app for one of ``serve --workers N``'s processes: the policy files, store and keys
+    that ``serve`` put in the environment (``HIPPOCRATIC_SERVE_POLICIES``, path-separated;
+    ``HIPPOCRATIC_DATABASE_URL``; ``HIPPOCRATIC_KEYS_DIR``), each process with its own
+    connections, closed when it stops."""
+    listed = os.environ.get(POLICIES_ENV, "")
+    files = [Path(p) for p in listed.split(os.pathsep) if p] or SHIPPED_POLICIES
+    store = None if os.environ.get(NOTICES_ONLY_ENV) == "1" else open_store()
+    app = create_app(files, store=store)
+    if store is not None:
+        app.router.on_shutdown.append(store.dispose)
     return app
