@@ -120,3 +120,28 @@ def test_every_marketing_purpose_under_opt_in_must_run_under_consent(tmp_path: P
     without_section = text[:at] + "\n" + text[text.index("\nforms:\n") :]
     rules = [p.rule for p in check_policy_text(without_section, "default.yaml").problems]
     assert "marketing.consent_missing" in rules  # opt-in is the default model (D-01)
+
+
+HARMONIC = Path(__file__).resolve().parents[3] / "policies" / "harmonic-medical-sonography.yaml"
+RECORDING_BY_CONSENT = """    data_use: essential.service.operations.improve
+    lawful_basis: consent
+    consent:
+      wording: This call may be recorded for quality and training. Say no and the call continues unrecorded.
+      withdrawal: Tell us during the call, or ask later for the recording to be deleted.
+"""
+
+
+@pytest.mark.promise("S0-49")
+def test_recording_calls_because_the_law_requires_it_needs_that_law_cited() -> None:
+    text = HARMONIC.read_text(encoding="utf-8")
+    assert RECORDING_BY_CONSENT in text
+    by_law = (
+        RECORDING_BY_CONSENT.split("    lawful_basis:")[0] + "    lawful_basis: legal_obligation\n"
+    )
+    uncited = check_policy_text(text.replace(RECORDING_BY_CONSENT, by_law), "harmonic.yaml")
+    assert [p.path for p in uncited.problems if p.rule == "basis.citation_missing"] == [
+        "purposes[call_recording].lawful_basis"
+    ]
+    cited = by_law + "    legal_citation: Example Regulations 2026, reg. 4 (a test citation)\n"
+    checked = check_policy_text(text.replace(RECORDING_BY_CONSENT, cited), "harmonic.yaml")
+    assert [p for p in checked.problems if p.rule == "basis.citation_missing"] == []
