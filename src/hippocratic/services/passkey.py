@@ -168,15 +168,7 @@ def register(
             created_at=store.clock.now(),
         )
         session.add(added)
-        security_event.record(
-            session,
-            store,
-            row.organisation_id,
-            row.username,
-            row.role,
-            "passkey.registered",
-            reason=name,
-        )
+        security_event.by_staff(session, store, row, "passkey.registered", reason=name)
         return _model(added)
 
 
@@ -188,15 +180,7 @@ def remove(store: Store, cookie: str, credential_id: str) -> None:
         if found is None or found.username != row.username:
             raise NotFound("no such passkey on your account", field="credential_id")
         session.delete(found)
-        security_event.record(
-            session,
-            store,
-            row.organisation_id,
-            row.username,
-            row.role,
-            "passkey.removed",
-            reason=found.label,
-        )
+        security_event.by_staff(session, store, row, "passkey.removed", reason=found.label)
 
 
 def has_passkey(store: Store, cookie: str) -> bool:

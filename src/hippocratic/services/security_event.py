@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from hippocratic.storage.ledger import AuditEvent, append
+from hippocratic.storage.staff import StaffRow
 
 if TYPE_CHECKING:  # the store records its own creation through this module
     from hippocratic.services.store import Store
@@ -69,3 +70,25 @@ def record_now(
     """``record`` in a transaction of its own (an event with no data change beside it)."""
     with store.sessions.begin() as session:
         record(session, store, organisation, actor, role, action, allowed=allowed, reason=reason)
+
+
+def by_staff(
+    session: Session,
+    store: Store,
+    member: StaffRow,
+    action: str,
+    *,
+    allowed: bool = True,
+    reason: str | None = None,
+) -> None:
+    """``record`` of something a member of staff did themselves (signing in, a passkey)."""
+    record(
+        session,
+        store,
+        member.organisation_id,
+        member.username,
+        member.role,
+        action,
+        allowed=allowed,
+        reason=reason,
+    )

@@ -78,22 +78,12 @@ def _open(store: Store, row: StaffRow) -> str | None:
 def record_failure(session: Session, store: Store, row: StaffRow, action: str) -> None:
     """Count a failure; lock the account at the fifth."""
     row.failed_attempts += 1
-    security_event.record(
-        session, store, row.organisation_id, row.username, row.role, action, allowed=False
-    )
+    security_event.by_staff(session, store, row, action, allowed=False)
     if row.failed_attempts >= MAX_FAILURES:
         row.locked_until = store.clock.now() + LOCKOUT
         row.failed_attempts = 0
-        security_event.record(
-            session,
-            store,
-            row.organisation_id,
-            row.username,
-            row.role,
-            "sign_in.locked",
-            allowed=False,
-            reason=f"{MAX_FAILURES} failures in a row",
-        )
+        reason = f"{MAX_FAILURES} failures in a row"
+        security_event.by_staff(session, store, row, "sign_in.locked", allowed=False, reason=reason)
 
 
 def has_passkey(session: Session, row: StaffRow) -> bool:
@@ -283,7 +273,5 @@ def renew(
     assert fresh is not None
     fresh.second_factor_at = now
     row.failed_attempts = 0
-    security_event.record(
-        session, store, row.organisation_id, row.username, row.role, action, reason=reason
-    )
+    security_event.by_staff(session, store, row, action, reason=reason)
     return renewed

@@ -4,20 +4,17 @@ then the stored row, then the audit event."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.faces.web.clinic_client import (
     BOOKING,
-    app_client,
     notice,
     signed_in,
     token,
     use_session,
 )
-from tests.services.clinic import events, hire
+from tests.services.clinic import events
 from tests.services.test_referrals import PATIENT
 
 from hippocratic.services.store import Store
@@ -25,17 +22,6 @@ from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow
 from hippocratic.storage.subject import SubjectRow
 
 CARD = "4111 1111 1111 1111"
-
-
-@pytest.fixture
-def clinic(store: Store) -> Store:
-    hire(store)
-    return store
-
-
-@pytest.fixture
-def client(clinic: Store, tmp_path: Path) -> TestClient:
-    return app_client(clinic, tmp_path / "notices")
 
 
 def book(client: TestClient, store: Store, headers: dict[str, str]) -> dict[str, object]:

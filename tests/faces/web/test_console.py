@@ -9,8 +9,8 @@ from pathlib import Path
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from tests.faces.web.clinic_client import BOOKING, app_client, notice, signed_in, token, use_session
-from tests.services.clinic import NEW_PATIENT, events, hire
+from tests.faces.web.clinic_client import BOOKING, notice, signed_in, token, use_session
+from tests.services.clinic import NEW_PATIENT, events
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.faces.web.identity import COOKIE
@@ -19,17 +19,6 @@ from hippocratic.services.store import Store
 
 PASSWORD = "correct horse battery"
 PAGE = {"accept": "text/html"}
-
-
-@pytest.fixture
-def clinic(store: Store) -> Store:
-    hire(store)
-    return store
-
-
-@pytest.fixture
-def client(clinic: Store, tmp_path: Path) -> TestClient:
-    return app_client(clinic, tmp_path / "notices")
 
 
 def booked(client: TestClient, store: Store) -> str:

@@ -4,38 +4,24 @@ first, then the stored row, then the audit event."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.faces.web.clinic_client import (
     BOOKING,
     SignedIn,
-    app_client,
     notice,
     signed_in,
     token,
     use_session,
 )
-from tests.services.clinic import events, hire
+from tests.services.clinic import events
 
 from hippocratic.services.store import Store
 from hippocratic.storage.clinic import AppointmentRow, CaseRow, PaymentRow, ReferralRow
 
 PAGE = {"accept": "text/html"}
 CARD = "4111 1111 1111 1111"
-
-
-@pytest.fixture
-def clinic(store: Store) -> Store:
-    hire(store)
-    return store
-
-
-@pytest.fixture
-def client(clinic: Store, tmp_path: Path) -> TestClient:
-    return app_client(clinic, tmp_path / "notices")
 
 
 def booked(client: TestClient, store: Store) -> dict[str, str]:

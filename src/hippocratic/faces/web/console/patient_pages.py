@@ -18,6 +18,7 @@ from hippocratic.errors import AccessDenied, HippocraticError, InputError
 from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
+from hippocratic.policy.category import Field
 from hippocratic.services import staff
 from hippocratic.services.appointments import Appointments, AppointmentStatus, Booking
 from hippocratic.services.art14_tasks import Art14Tasks
@@ -222,6 +223,11 @@ def _titles(request: Request, who: Staff) -> dict[str, str]:
     return {f.key: f.title for c in policy.categories for f in c.fields}
 
 
+def asked(fields: list[Field]) -> list[dict[str, Any]]:
+    """A form's fields as its page shows them: name, whether optional, and why we ask."""
+    return [{"key": f.key, "title": f.title, "required": f.required, "why": f.why} for f in fields]
+
+
 def _payment_methods(request: Request, who: Staff) -> list[PaymentMethod]:
     """How this organisation takes payment: a card only where it keeps card tokens, a bank
     transfer only where it keeps bank details."""
@@ -265,9 +271,7 @@ def _book_form(
             {"username": m.username, "name": m.display_name}
             for m in staff.clinicians(store, who.actor.organisation)
         ],
-        "fields": [
-            {"key": f.key, "title": f.title, "required": f.required, "why": f.why} for f in fields
-        ],
+        "fields": asked(fields),
         "notice_version": policy.notice.version,
     }
     return render(

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from hippocratic.errors import HippocraticError, InputError, NotFound
 from hippocratic.faces.web.console.page import Staff, render, see_other
-from hippocratic.faces.web.console.patient_pages import section
+from hippocratic.faces.web.console.patient_pages import asked, section
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services import staff
@@ -208,9 +208,7 @@ def _referral_form(
     data = {
         "takes_referrals": binding is not None and binding.form is not None,
         "form": binding.form if binding else None,
-        "fields": [
-            {"key": f.key, "title": f.title, "required": f.required, "why": f.why} for f in fields
-        ],
+        "fields": asked(fields),
         "notice_version": policy.notice.version,
         "clinicians": [m.username for m in staff.clinicians(store, who.actor.organisation)],
     }
