@@ -4,6 +4,7 @@ authenticator (its counter going back) or another site's origin refused; all on 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pyotp
@@ -127,3 +128,35 @@ def test_another_accounts_passkey_and_a_forged_registration_are_refused(
         passkey.remove(store, sue, mine.credential_id)
     passkey.remove(store, cookie, mine.credential_id)
     assert passkey.passkeys(store, cookie) == []
+
+
+def test_a_malformed_answer_is_a_counted_refusal_and_spends_the_challenge(
+    store: Store, secret: str
+) -> None:
+    device = registered(store, secret)
+    step = sign_in.password(store, "harmonic", "sam", PASSWORD)
+    options = passkey.sign_in_options(store, step.cookie, PARTY)
+    answer = json.loads(device.get(options))
+    answer["response"]["userHandle"] = "a"  # not base64url: the library raises ValueError
+    with pytest.raises(AuthenticationFailed):
+        passkey.second_factor(store, step.cookie, PARTY, json.dumps(answer))
+    with pytest.raises(AuthenticationFailed):  # the challenge went with the refusal
+        passkey.second_factor(store, step.cookie, PARTY, device.get(options))
+    denied = [e for e in events(store) if e.action == "sign_in.passkey" and e.outcome == "denied"]
+    assert len(denied) == 2
+
+
+def test_behind_a_proxy_the_origins_are_fixed_not_taken_from_the_request(
+    store: Store, secret: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPPOCRATIC_WEBAUTHN_RP_ID", "clinic.example")
+    ours = RelyingParty.of("https://x.clinic.example")  # whatever Host the request said
+    assert ours == RelyingParty("clinic.example", ("https://clinic.example",))
+    cookie = fully_signed_in(store, secret)
+    options = passkey.registration_options(store, cookie, ours)
+    phished = SoftAuthenticator("https://x.clinic.example", "clinic.example")
+    with pytest.raises(InputError, match="could not be added"):
+        passkey.register(store, cookie, ours, phished.create(options), "Phished")
+    options = passkey.registration_options(store, cookie, ours)
+    genuine = SoftAuthenticator("https://clinic.example", "clinic.example")
+    assert passkey.register(store, cookie, ours, genuine.create(options), "Real").label == "Real"

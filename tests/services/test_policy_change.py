@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import HARMONIC_POLICY
+from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
 from tests.services.clinic import events
 
 from hippocratic.errors import AccessDenied, Conflict, InputError, PolicyInvalid
 from hippocratic.services import staff
 from hippocratic.services.actor import Actor
+from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.policy_change import change_policy
 from hippocratic.services.records import Records
 from hippocratic.services.store import Store
@@ -53,8 +54,12 @@ def test_a_changed_policy_is_enforced_at_once_and_recorded(store: Store, tmp_pat
 
 def test_a_change_that_would_break_something_changes_nothing(store: Store, tmp_path: Path) -> None:
     before = store.policy_of("harmonic")
-    with pytest.raises(InputError, match="older than the one in force"):
-        change_policy(store, variant(tmp_path, ('version: "2024-11-18"', 'version: "2023-01-01"')))
+    with pytest.raises(InputError, match="before the one in force"):
+        change_policy(
+            store,
+            variant(tmp_path, ('version: "2024-11-18"', 'version: "2025-01-01"'),
+                    ("effective_date: 2024-11-18", "effective_date: 2023-01-01")),
+        )  # fmt: skip
     with pytest.raises(PolicyInvalid):
         change_policy(
             store, variant(tmp_path, NEW_NOTICE, ("lawful_basis: consent", "lawful_basis: whim"))
@@ -67,3 +72,19 @@ def test_a_change_that_would_break_something_changes_nothing(store: Store, tmp_p
         change_policy(store, dropped)
     assert store.policy_of("harmonic") is before
     assert [e for e in events(store) if e.action == "policy.changed"] == []
+
+
+def test_a_kind_of_record_the_store_holds_cannot_stop_being_kept(
+    store: Store, tmp_path: Path
+) -> None:
+    text = HARMONY_POLICY.read_text(encoding="utf-8")
+    binding = "  payment: {purpose: accounting, method_field: invoice}\n"
+    assert binding in text
+    unbound = tmp_path / "harmony-no-payments.yaml"
+    unbound.write_text(text.replace(binding, "", 1), encoding="utf-8")
+    subject = Records(store, Actor("harmony", "rhea", "reception")).register(
+        "service_delivery", {"full_name": "Hal Example"}
+    )
+    Payments(store, Actor("harmony", "bea", "billing")).record(subject, PaymentMethod.CASH, 4500)
+    with pytest.raises(Conflict, match="no longer keeps payment records, and the store holds 1"):
+        change_policy(store, unbound)

@@ -65,6 +65,14 @@ def check_policy_text(text: str, name: str) -> CheckReport:
     return _report(name, policy, locator, problems)
 
 
+def load_sound_policy_text(text: str, name: str) -> Policy:
+    """As ``load_sound_policy``, for text already read (so what is checked is what is kept)."""
+    report = check_policy_text(text, name)
+    if report.policy is None or report.problems:
+        raise invalid(report.file, report.problems)
+    return report.policy
+
+
 def load_sound_policy(path: Path | str) -> Policy:
     """Load ``path`` and run every check; raise ``PolicyInvalid`` listing each problem.
 

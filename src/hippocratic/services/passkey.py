@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -48,22 +48,36 @@ from hippocratic.services.store import Store
 from hippocratic.storage.staff import PasskeyRow, StaffRow, StaffSessionRow
 
 RP_ENV = "HIPPOCRATIC_WEBAUTHN_RP_ID"
+ORIGINS_ENV = "HIPPOCRATIC_WEBAUTHN_ORIGINS"
+MALFORMED = (InvalidAuthenticationResponse, InvalidRegistrationResponse, InvalidJSONStructure,
+             ValueError, KeyError, TypeError)  # fmt: skip
+"""What a malformed or forged answer can raise inside the library: each is a refusal."""
 MAX_PASSKEYS = 10
 FAILED_PASSKEY = "that passkey was not accepted"
 
 
 @dataclass(frozen=True)
 class RelyingParty:
-    """Who the browser is proving itself to: the host name and the page's origin."""
+    """Who the browser is proving itself to: the host name, and the origins whose pages may
+    run the ceremony."""
 
     rp_id: str
-    origin: str
+    origins: tuple[str, ...]
 
     @classmethod
     def of(cls, origin: str) -> RelyingParty:
-        """The relying party for pages served at ``origin`` (``scheme://host[:port]``)."""
-        host = urlsplit(origin).hostname or ""
-        return cls(os.environ.get(RP_ENV) or host, origin)
+        """The relying party for a page served at ``origin`` (``scheme://host[:port]``).
+
+        Unconfigured, both come from that one origin, so a passkey made for this host signs
+        only for a page of this host. With ``HIPPOCRATIC_WEBAUTHN_RP_ID`` set (behind a proxy),
+        the origins are fixed too (``HIPPOCRATIC_WEBAUTHN_ORIGINS``, comma-separated; default
+        ``https://<rp id>``), never taken from the request: otherwise a page on another
+        subdomain, which may ask for this RP ID's passkeys, could pass as ours."""
+        fixed = os.environ.get(RP_ENV)
+        if not fixed:
+            return cls(urlsplit(origin).hostname or "", (origin,))
+        listed = [o.strip() for o in os.environ.get(ORIGINS_ENV, "").split(",") if o.strip()]
+        return cls(fixed, tuple(listed) or (f"https://{fixed}",))
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,27 @@ class Passkey:
     label: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+def claim_challenge(session: Session, found: StaffSessionRow) -> bytes | None:
+    """Take the session's challenge and clear it, holding the session row's lock: of two
+    requests racing with one answer, only one gets it (a plain read under PostgreSQL's READ
+    COMMITTED would give it to both; SQLite's writers already take turns)."""
+    where = (StaffSessionRow.organisation_id == found.organisation_id) & (
+        StaffSessionRow.token_hash == found.token_hash
+    )
+    claimed = session.execute(
+        select(StaffSessionRow.challenge).where(where).with_for_update()
+    ).scalar()
+    if claimed is not None:
+        session.execute(
+            update(StaffSessionRow)
+            .where(where)
+            .values(challenge=None)
+            .execution_options(synchronize_session=False)
+        )
+    session.expire(found, ["challenge"])
+    return bytes(claimed) if claimed is not None else None
 
 
 def _signed_in(session: Session, store: Store, cookie: str) -> tuple[StaffSessionRow, StaffRow]:
@@ -140,7 +175,7 @@ def register(
     name = " ".join(label.split())[:120] or "Passkey"
     with store.sessions.begin() as session:
         found, _ = _signed_in(session, store, cookie)
-        challenge, found.challenge = found.challenge, None  # spent, whatever happens next
+        challenge = claim_challenge(session, found)  # spent, whatever happens next
     if challenge is None:
         raise InputError("start adding the passkey again", field="credential")
     try:
@@ -148,10 +183,10 @@ def register(
             credential=credential,
             expected_challenge=bytes(challenge),
             expected_rp_id=party.rp_id,
-            expected_origin=party.origin,
+            expected_origin=list(party.origins),
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, InvalidJSONStructure) as refused:
+    except MALFORMED as refused:
         raise InputError(f"the passkey could not be added: {refused}", field="credential") from None
     with store.sessions.begin() as session:
         _, row = _signed_in(session, store, cookie)
@@ -222,7 +257,7 @@ def second_factor(store: Store, cookie: str, party: RelyingParty, credential: st
     renewed = ""
     with store.sessions.begin() as session:
         found, row = sign_in.pending(session, store, cookie)
-        challenge, found.challenge = found.challenge, None
+        challenge = claim_challenge(session, found)
         key = session.get(PasskeyRow, (row.organisation_id, _credential_id(credential)))
         if (locked := sign_in.lockout(store, row)) is not None:
             refusal = locked
@@ -235,12 +270,12 @@ def second_factor(store: Store, cookie: str, party: RelyingParty, credential: st
                     credential=credential,
                     expected_challenge=bytes(challenge),
                     expected_rp_id=party.rp_id,
-                    expected_origin=party.origin,
+                    expected_origin=list(party.origins),
                     credential_public_key=bytes(key.public_key),
                     credential_current_sign_count=key.sign_count,
                     require_user_verification=True,
                 )
-            except (InvalidAuthenticationResponse, InvalidJSONStructure):
+            except MALFORMED:
                 sign_in.record_failure(session, store, row, "sign_in.passkey")
                 refusal = AuthenticationFailed(FAILED_PASSKEY)
             else:

@@ -8,13 +8,24 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hippocratic.errors import Conflict, InputError, NotFound
-from hippocratic.policy.validator import load_sound_policy
+from hippocratic.policy.document import Policy
+from hippocratic.policy.validator import load_sound_policy_text
 from hippocratic.services import security_event
 from hippocratic.services.store import Store
+from hippocratic.storage.clinic import (
+    AppointmentRow,
+    CaseRow,
+    ClinicalEntryRow,
+    CommunicationRow,
+    PaymentRow,
+    ReferralRow,
+)
 from hippocratic.storage.organisation import OrganisationRow
 from hippocratic.storage.staff import StaffRow
 
@@ -28,11 +39,41 @@ class PolicyChange:
     new_notice: str
 
 
+RECORDS: dict[str, Any] = {
+    "appointment": AppointmentRow,
+    "referral": ReferralRow,
+    "clinical_entry": ClinicalEntryRow,
+    "communication": CommunicationRow,
+    "payment": PaymentRow,
+    "enquiry": CaseRow,
+    "complaint": CaseRow,
+}
+"""Where each kind of clinic record lives (cases hold both enquiries and complaints)."""
+
+
+def _keeps_what_is_kept(session: Session, key: str, current: Policy, new: Policy) -> None:
+    """A kind of record the store holds rows of cannot stop being kept: they would become
+    unreachable, not disposed of (retention does that, by its rules)."""
+    for kind, table in RECORDS.items():
+        if getattr(current.records, kind) is None or getattr(new.records, kind) is not None:
+            continue
+        where = [table.organisation_id == key]
+        if table is CaseRow:
+            where.append(CaseRow.kind == kind)
+        held = session.scalar(select(func.count()).select_from(table).where(*where)) or 0
+        if held:
+            raise Conflict(
+                f"this policy no longer keeps {kind.replace('_', ' ')} records, and the store "
+                f"holds {held}",
+                hint="keep the record's binding until retention has disposed of them",
+            )
+
+
 def change_policy(store: Store, policy_path: Path) -> PolicyChange:
     """Put ``policy_path`` in force for its organisation; refuse, changing nothing, a file
     that fails a check or would leave staff without their role."""
-    policy = load_sound_policy(policy_path)
     text = policy_path.read_text(encoding="utf-8")
+    policy = load_sound_policy_text(text, str(policy_path))
     digest = hashlib.sha256(text.encode()).hexdigest()
     key = policy.organisation.key
     with store.sessions.begin() as session:
@@ -45,13 +86,15 @@ def change_policy(store: Store, policy_path: Path) -> PolicyChange:
         if row.policy_sha256 == digest:
             raise Conflict(f"this policy is already in force for {key}")
         current = store.policy(session, key)
-        if policy.notice.version < current.notice.version:
+        if policy.notice.effective_date < current.notice.effective_date:
             raise InputError(
-                f"notice version {policy.notice.version} is older than the one in force "
-                f"({current.notice.version})",
-                field="notice.version",
-                hint="a changed policy keeps or raises its notice version",
+                f"notice {policy.notice.version} took effect on "
+                f"{policy.notice.effective_date.isoformat()}, before the one in force "
+                f"({current.notice.version}, {current.notice.effective_date.isoformat()})",
+                field="notice.effective_date",
+                hint="a changed policy keeps its notice or brings a later one",
             )
+        _keeps_what_is_kept(session, key, current, policy)
         roles = {role.key for role in policy.roles}
         stranded = session.scalars(
             select(StaffRow.username).where(

@@ -204,6 +204,7 @@ class Referrals(ClinicService):
         binding: ReferralBinding = self.binding("referral")
         if accept and not clinician:
             raise InputError("accepting a referral names the clinician", field="clinician")
+        clinician = clinician if accept else None  # a declined referral is nobody's
         fields = [binding.referrer_field, binding.letter_field]
         request = self.request(binding.purpose, subject, fields, Action.WRITE)
         with self.store.sessions.begin() as session:

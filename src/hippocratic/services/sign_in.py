@@ -21,7 +21,7 @@ import qrcode
 import qrcode.image.svg
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import AccountLocked, AuthenticationFailed, NotFound, SignInRequired
@@ -76,8 +76,16 @@ def _open(store: Store, row: StaffRow) -> str | None:
 
 
 def record_failure(session: Session, store: Store, row: StaffRow, action: str) -> None:
-    """Count a failure; lock the account at the fifth."""
-    row.failed_attempts += 1
+    """Count a failure; lock the account at the fifth. Counted in the database (``+ 1`` in
+    SQL, the row locked meanwhile), so failures racing each other are all counted."""
+    session.flush()
+    session.execute(
+        update(StaffRow)
+        .where(StaffRow.organisation_id == row.organisation_id, StaffRow.username == row.username)
+        .values(failed_attempts=StaffRow.failed_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row, ["failed_attempts"])
     security_event.by_staff(session, store, row, action, allowed=False)
     if row.failed_attempts >= MAX_FAILURES:
         row.locked_until = store.clock.now() + LOCKOUT

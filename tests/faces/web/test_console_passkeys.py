@@ -15,7 +15,7 @@ from tests.services.soft_authenticator import SoftAuthenticator
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.faces.web.identity import COOKIE
-from hippocratic.services import staff
+from hippocratic.services import api_token, staff
 from hippocratic.services.store import Store
 
 PASSWORD = "correct horse battery"
@@ -89,3 +89,12 @@ def test_no_passkey_no_button(client: TestClient, store: Store) -> None:
     )
     enrol = client.get("/console/enrol", headers=PAGE).text
     assert 'data-passkey="sign-in"' not in enrol
+
+
+def test_an_api_token_has_no_passkeys(client: TestClient, store: Store) -> None:
+    issued = api_token.issue(store, "harmonic", "sonographer", "integration")
+    response = client.get(
+        "/console/passkeys.json", headers={"authorization": f"Bearer {issued.secret}"}
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "auth.required"

@@ -190,3 +190,39 @@ def test_harmony_keeps_no_referrals_and_its_record_page_says_nothing_of_them(
         page = client.get(f"/console/patients/{subject}", headers=PAGE)
         assert page.status_code == 200, (username, page.text[:300])
         assert "Hal Example" in page.text and 'id="referrals"' not in page.text
+
+
+def test_a_declined_referral_is_nobodys_and_a_hand_made_form_is_a_4xx(
+    client: TestClient, clinic: Store
+) -> None:
+    rita = as_(client, clinic, "rita")
+    fields = {
+        "csrf": rita.csrf, "referrer_kind": "gp", "referrer": "Dr Example", "reason": "Pain",
+        "letter": "Please scan.", "full_name": "Cy Example", "date_of_birth": "1971-02-03",
+        "email": "cy@example.org", "phone": "020 7946 0002", "medical_history": "None",
+        "notice_presented": "yes", "channel": "post",
+    }  # fmt: skip
+    for field, bad in (("channel", "fax"), ("referrer_kind", "friend")):
+        refused = client.post("/console/referrals/new", data={**fields, field: bad})
+        assert refused.status_code == 400 and "is not one of" in refused.text, field
+    done = client.post("/console/referrals/new", data=fields, follow_redirects=False)
+    patient = done.headers["location"].split("#")[0]
+    with clinic.sessions() as session:
+        (referral,) = session.scalars(select(ReferralRow)).all()
+    client.post(
+        f"{patient}/referrals/{referral.referral_id}/decision",
+        data={"decision": "decline", "clinician": "sam", "csrf": rita.csrf},
+    )
+    with clinic.sessions() as session:
+        row = session.get(ReferralRow, ("harmonic", referral.referral_id))
+        assert row is not None and (row.status, row.clinician) == ("declined", None)
+
+
+def test_the_cases_page_asks_nothing_a_role_could_never_see(
+    client: TestClient, clinic: Store
+) -> None:
+    as_(client, clinic, "sam")
+    before = len(events(clinic))
+    page = client.get("/console/cases", headers=PAGE)
+    assert page.status_code == 200 and "may not use personal data" in page.text
+    assert [e for e in events(clinic)[before:] if e.outcome == "denied"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, get_args
 
 import typer
@@ -24,6 +25,8 @@ def _metavar(param: Any) -> str | None:
     element = args[0] if described.is_list and len(args) == 1 else described.annotation
     if described.is_path:
         return str(described.path_type).upper()
+    if isinstance(element, type) and issubclass(element, Path):
+        return "FILE"
     if element is int:
         return "N"
     if element is float:

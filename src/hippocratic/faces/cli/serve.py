@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from pathlib import Path
@@ -16,6 +15,7 @@ from hippocratic.faces.web.app import (
     NOTICES_ONLY_ENV,
     POLICIES_ENV,
     SHIPPED_POLICIES,
+    configure_logging,
     create_app,
 )
 from hippocratic.services.store import locate, open_store
@@ -62,8 +62,7 @@ def serve(
     (/console) and the JSON API (/api/v1, docs at /api/docs)."""
     import uvicorn
 
-    # Our own access log (hippocratic.access) never records a query string; uvicorn's would.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     _check_free(host, port)
     if workers > 1:
         _serve_workers(host, port, policy, db, keys, notices_only, workers)

@@ -7,6 +7,7 @@ person in a browser (``error_pages``).
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -78,11 +79,18 @@ def create_app(
     return app
 
 
+def configure_logging() -> None:
+    """The server's log: our access log (``hippocratic.access``, which never records a query
+    string; uvicorn's would) and warnings, with the time."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+
 def from_environment() -> FastAPI:
     """The app for one of ``serve --workers N``'s processes: the policy files, store and keys
     that ``serve`` put in the environment (``HIPPOCRATIC_SERVE_POLICIES``, path-separated;
     ``HIPPOCRATIC_DATABASE_URL``; ``HIPPOCRATIC_KEYS_DIR``), each process with its own
     connections, closed when it stops."""
+    configure_logging()  # a worker process starts with no logging of its own
     listed = os.environ.get(POLICIES_ENV, "")
     files = [Path(p) for p in listed.split(os.pathsep) if p] or SHIPPED_POLICIES
     store = None if os.environ.get(NOTICES_ONLY_ENV) == "1" else open_store()

@@ -14,11 +14,11 @@ from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from hippocratic.errors import CsrfRejected
+from hippocratic.errors import CsrfRejected, SignInRequired
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.console.page import Staff, render, see_other, set_session_cookie
 from hippocratic.faces.web.console.sign_in_pages import pending_session, safe_next
-from hippocratic.faces.web.identity import COOKIE, CSRF_HEADER, store_of
+from hippocratic.faces.web.identity import COOKIE, CSRF_HEADER, Caller, store_of
 from hippocratic.services import passkey, staff_session
 from hippocratic.services.passkey import RelyingParty
 
@@ -38,6 +38,14 @@ def party(request: Request) -> RelyingParty:
     return RelyingParty.of(f"{request.url.scheme}://{request.url.netloc}")
 
 
+def _cookie(request: Request, who: Caller) -> str:
+    """The console session's cookie: passkeys belong to a person signed in, not a token."""
+    cookie = request.cookies.get(COOKIE)
+    if who.session is None or cookie is None:
+        raise SignInRequired("passkeys belong to a member of staff signed in to the console")
+    return cookie
+
+
 def _csrf(request: Request, who: staff_session.StaffSession) -> None:
     if not staff_session.check_csrf(who, request.headers.get(CSRF_HEADER)):
         raise CsrfRejected("this page is out of date, so nothing was done; reload it")
@@ -49,20 +57,21 @@ def passkey_router(templates: Jinja2Templates) -> APIRouter:
     @router.get("/passkeys")
     @router.get("/passkeys.json")
     def passkeys(request: Request, who: Staff) -> Response:
-        keys = passkey.passkeys(store_of(request), request.cookies[COOKIE])
+        keys = passkey.passkeys(store_of(request), _cookie(request, who))
         return render(templates, request, "console/passkeys.html", keys, who)
 
     @router.post("/passkeys/options")
     def registration_options(request: Request, who: Staff) -> Response:
-        options = passkey.registration_options(store_of(request), request.cookies[COOKIE],
-                                               party(request))  # fmt: skip
+        options = passkey.registration_options(
+            store_of(request), _cookie(request, who), party(request)
+        )
         return JSONResponse(success(json.loads(options)))
 
     @router.post("/passkeys", status_code=201)
     def register(request: Request, who: Staff, answer: Answer) -> Response:
         added = passkey.register(
             store_of(request),
-            request.cookies[COOKIE],
+            _cookie(request, who),
             party(request),
             json.dumps(answer.credential),
             answer.label,
@@ -75,7 +84,7 @@ def passkey_router(templates: Jinja2Templates) -> APIRouter:
         who: Staff,
         credential_id: CredentialId,
     ) -> Response:
-        passkey.remove(store_of(request), request.cookies[COOKIE], credential_id)
+        passkey.remove(store_of(request), _cookie(request, who), credential_id)
         return see_other("/console/passkeys")
 
     @router.post("/second-factor/passkey/options")

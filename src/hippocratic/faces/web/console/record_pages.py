@@ -7,15 +7,16 @@ through the same service as the API, with the page's CSRF token."""
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from hippocratic.errors import HippocraticError, InputError, NotFound
 from hippocratic.faces.web.console.page import Staff, render, see_other
-from hippocratic.faces.web.console.patient_pages import asked, section
+from hippocratic.faces.web.console.patient_pages import asked, part
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services import staff
@@ -27,7 +28,17 @@ from hippocratic.services.referrals import Intake, Referrals, ReferrerKind
 
 Line = Annotated[str, Form(max_length=200)]
 Note = Annotated[str, Form(max_length=5000)]
+E = TypeVar("E", bound=StrEnum)
 POUNDS = re.compile(r"^£?\s*(\d{1,6})(?:\.(\d{2}))?$")
+
+
+def choice(kind: type[E], value: str, field: str) -> E:
+    """One of ``kind``'s values, or a refusal naming them (a form can be posted by hand)."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise InputError(f"{value!r} is not one of: {allowed}", field=field) from None
 
 
 def pence(amount: str) -> int:
@@ -137,9 +148,9 @@ def record_router(templates: Jinja2Templates) -> APIRouter:
         policy = store.policy_of(who.actor.organisation)
         service = Cases(store, who.actor)
         data = {
-            kind.value: section(partial(_open_items, service, kind))
+            kind.value: part(service, binding.purpose, partial(_open_items, service, kind))
             for kind in CaseKind
-            if getattr(policy.records, kind.value) is not None
+            if (binding := getattr(policy.records, kind.value)) is not None
         }
         return render(templates, request, "console/cases.html", data, who)
 
@@ -158,12 +169,12 @@ def record_router(templates: Jinja2Templates) -> APIRouter:
                 raise NotFound(f"{policy.organisation.display_name} takes no referrals")
             capture = None
             if given.get("notice_presented") == "yes":
-                channel = Channel(given.get("channel", "post"))
+                channel = choice(Channel, given.get("channel", "post"), "channel")
                 capture = Capture(binding.form, policy.notice.version, channel)
             patient = {f: given[f] for f in _patient_fields(request, who) if given.get(f, "")}
             received = Referrals(store, who.actor).intake(
                 Intake(
-                    ReferrerKind(given.get("referrer_kind", "gp")),
+                    choice(ReferrerKind, given.get("referrer_kind", "gp"), "referrer_kind"),
                     given.get("referrer", ""),
                     given.get("letter", ""),
                     given.get("reason", ""),
