@@ -11,11 +11,12 @@ from tests.services.clinic import events
 
 from hippocratic.errors import AccessDenied, Conflict, InputError, PolicyInvalid
 from hippocratic.services import staff
+from hippocratic.services import store as store_module
 from hippocratic.services.actor import Actor
 from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.policy_change import change_policy
 from hippocratic.services.records import Records
-from hippocratic.services.store import Store
+from hippocratic.services.store import Store, open_store
 
 PASSWORD = "correct horse battery"
 
@@ -88,3 +89,18 @@ def test_a_kind_of_record_the_store_holds_cannot_stop_being_kept(
     Payments(store, Actor("harmony", "bea", "billing")).record(subject, PaymentMethod.CASH, 4500)
     with pytest.raises(Conflict, match="no longer keeps payment records, and the store holds 1"):
         change_policy(store, unbound)
+
+
+def test_another_process_enforces_the_change_within_seconds(
+    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = open_store(database_url, tmp_path / "keys")  # as `serve` holds it
+    monkeypatch.setattr(store_module, "POLICY_RECHECK", 3600.0)
+    try:
+        assert server.policy_of("harmonic").notice.version == "2024-11-18"
+        change_policy(store, variant(tmp_path, NEW_NOTICE))
+        assert server.policy_of("harmonic").notice.version == "2024-11-18"  # trusted for now
+        monkeypatch.setattr(store_module, "POLICY_RECHECK", 0.0)
+        assert server.policy_of("harmonic").notice.version == "2026-12-01"
+    finally:
+        server.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from hippocratic.storage.vault import Vault
 KEYS_DIR_ENV = "HIPPOCRATIC_KEYS_DIR"
 DEFAULT_KEYS_DIR = Path("var/keys")
 MASTER_FILE = "master.key"
+POLICY_RECHECK = 2.0
+"""Seconds a process trusts its copy of a policy before checking the store's SHA-256 again."""
 NEXT_MASTER_FILE = "master.key.next"
 
 
@@ -51,29 +54,42 @@ class Store:
     clock: Clock
     sessions: sessionmaker[Session]
     consents: ConsentStore = field(default_factory=DatabaseConsentStore)
-    _policies: dict[str, Policy] = field(default_factory=dict)
+    _policies: dict[str, tuple[Policy, str, float]] = field(default_factory=dict)
+    """Per organisation: its policy, the SHA-256 it was read at, and when that was checked."""
 
     def policy(self, session: Session, organisation: str) -> Policy:
-        """The organisation's policy, loaded once per process from the store."""
+        """The organisation's policy as the store holds it now: parsed once per version, and
+        its SHA-256 looked at again at most every ``POLICY_RECHECK`` seconds, so a change made
+        by ``organisation update`` in another process is enforced here within that time."""
         cached = self._policies.get(organisation)
-        if cached is None:
-            row = session.get(OrganisationRow, organisation)
-            if row is None:
-                raise NotFound(f"no organisation {organisation!r} in this store")
-            cached = self._policies[organisation] = _cached_policy(
-                row.policy_sha256, row.policy_yaml
+        now = time.monotonic()
+        if cached is not None and now - cached[2] < POLICY_RECHECK:
+            return cached[0]
+        digest = session.scalar(
+            select(OrganisationRow.policy_sha256).where(
+                OrganisationRow.organisation_id == organisation
             )
-        return cached
+        )
+        if digest is None:
+            raise NotFound(f"no organisation {organisation!r} in this store")
+        if cached is not None and cached[1] == digest:
+            self._policies[organisation] = (cached[0], digest, now)
+            return cached[0]
+        row = session.get(OrganisationRow, organisation)
+        assert row is not None
+        policy = _cached_policy(row.policy_sha256, row.policy_yaml)
+        self._policies[organisation] = (policy, row.policy_sha256, now)
+        return policy
 
     def policy_of(self, organisation: str) -> Policy:
-        """The organisation's policy, reading it only the first time: in a read-only snapshot,
-        so a caller may ask from inside its own write transaction (on SQLite a second writer
-        would wait on the first)."""
+        """``policy``, read in a read-only snapshot when it must be read at all, so a caller
+        may ask from inside its own write transaction (on SQLite a second writer would wait
+        on the first)."""
         cached = self._policies.get(organisation)
-        if cached is None:
-            with snapshot(self.engine) as session:
-                cached = self.policy(session, organisation)
-        return cached
+        if cached is not None and time.monotonic() - cached[2] < POLICY_RECHECK:
+            return cached[0]
+        with snapshot(self.engine) as session:
+            return self.policy(session, organisation)
 
     def forget_policy(self, organisation: str) -> None:
         """Read the organisation's policy afresh next time (it was changed in the store)."""

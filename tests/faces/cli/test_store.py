@@ -77,7 +77,7 @@ def test_a_store_records_its_creation_key_rotations_and_organisations(
     changed.write_text(text.replace(f'version: "{old}"', 'version: "2026-12-01"', 1))
     updated = runner.invoke(app, ["organisation", "update", "--policy", str(changed), *where])
     assert updated.exit_code == 0, updated.output
-    assert f"notice {old} -> 2026-12-01" in updated.stdout and "restart" in updated.stdout
+    assert f"notice {old} -> 2026-12-01" in updated.stdout and "within seconds" in updated.stdout
     for organisation, expected in (
         ("harmonic", ["store.initialised", "keys.rotated"]),
         ("harmony", ["organisation.added", "keys.rotated", "policy.changed"]),

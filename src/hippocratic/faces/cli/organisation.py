@@ -47,7 +47,7 @@ def update(
 ) -> None:
     """Put a changed policy in force for its organisation: refused, changing nothing, if it
     fails ``policy check``, goes back to an older notice or drops a role staff hold; recorded
-    on the ledger with both files' SHA-256. Restart ``hippocratic serve`` to enforce it there."""
+    on the ledger with both files' SHA-256. A running server enforces it within seconds."""
     wants_json(as_json)
     with opened(db, keys) as store:
         change = change_policy(store, policy)
@@ -56,7 +56,7 @@ def update(
         console.print(
             f"{change.organisation}: policy {change.old_sha256[:12]} -> "
             f"{change.new_sha256[:12]}, notice {change.old_notice} -> {change.new_notice}; "
-            "restart `hippocratic serve` so the running server enforces it",
+            "a running server enforces it within seconds",
             markup=False,
         )
 
