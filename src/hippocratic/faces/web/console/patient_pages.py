@@ -31,6 +31,7 @@ from hippocratic.services.patients import ContactChannel, InboundContact, Patien
 from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.records import Records
 from hippocratic.services.referrals import Referrals
+from hippocratic.services.store import Store
 from hippocratic.services.worklist import Worklist
 
 LONDON = ZoneInfo("Europe/London")
@@ -74,6 +75,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
         return render(
             templates, request, "console/worklist.html", page, who, day=shown,
             previous=shown - timedelta(days=1), following=shown + timedelta(days=1), london=LONDON,
+            names=staff_names(store, who.actor.organisation),
         )  # fmt: skip
 
     @router.get("/patients")
@@ -138,7 +140,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             identifiers=[f for f in SEARCHABLE if f in details.fields],
             statuses=list(AppointmentStatus), methods=_payment_methods(request, who),
             clinicians=staff.clinicians(store, actor.organisation), case_kinds=kinds,
-            names={m.username: m.display_name for m in staff.list_staff(store, actor.organisation)},
+            names=staff_names(store, actor.organisation),
             purpose_title=policy.purpose_by_key[details.purpose].title,
             case_forms={k.value: getattr(policy.records, k.value).form for k in kinds},
             contact_channels=list(Channel),
@@ -221,6 +223,11 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
 def _titles(request: Request, who: Staff) -> dict[str, str]:
     policy = store_of(request).policy_of(who.actor.organisation)
     return {f.key: f.title for c in policy.categories for f in c.fields}
+
+
+def staff_names(store: Store, organisation: str) -> dict[str, str]:
+    """Each member of staff's username and the name colleagues know them by."""
+    return {m.username: m.display_name for m in staff.list_staff(store, organisation)}
 
 
 def asked(fields: list[Field]) -> list[dict[str, Any]]:
