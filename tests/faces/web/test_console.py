@@ -212,6 +212,8 @@ def test_booking_from_the_console_needs_the_notice_given(client: TestClient, cli
     }  # fmt: skip
     refused = client.post("/console/book", data=fields)
     assert refused.status_code == 400 and "privacy notice" in refused.text
+    fax = client.post("/console/book", data={**fields, "notice_presented": "yes", "channel": "fax"})
+    assert fax.status_code == 400 and "is not one of" in fax.text
     assert 'value="Ada Example"' in refused.text
     done = client.post("/console/book", data={**fields, "notice_presented": "yes"},
                        follow_redirects=False)  # fmt: skip

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -199,7 +200,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             if form.get("notice_presented") != "yes":
                 capture = None
             else:
-                channel = Channel(form.get("channel", "phone"))
+                channel = choice(Channel, form.get("channel", "phone"), "channel")
                 capture = Capture("booking", policy.notice.version, channel)
             starts = _moment(form.get("day", ""), form.get("time", ""))
             patient = {f: form[f] for f in _booking_fields(request, who) if form.get(f, "").strip()}
@@ -228,6 +229,18 @@ def _titles(request: Request, who: Staff) -> dict[str, str]:
 def staff_names(store: Store, organisation: str) -> dict[str, str]:
     """Each member of staff's username and the name colleagues know them by."""
     return {m.username: m.display_name for m in staff.list_staff(store, organisation)}
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(kind: type[E], value: str, field: str) -> E:
+    """One of ``kind``'s values, or a refusal naming them (a form can be posted by hand)."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise InputError(f"{value!r} is not one of: {allowed}", field=field) from None
 
 
 def asked(fields: list[Field]) -> list[dict[str, Any]]:

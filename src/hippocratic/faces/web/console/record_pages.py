@@ -7,16 +7,15 @@ through the same service as the API, with the page's CSRF token."""
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from hippocratic.errors import HippocraticError, InputError, NotFound
 from hippocratic.faces.web.console.page import Staff, render, see_other
-from hippocratic.faces.web.console.patient_pages import asked, part
+from hippocratic.faces.web.console.patient_pages import asked, choice, part
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services import staff
@@ -28,17 +27,7 @@ from hippocratic.services.referrals import Intake, Referrals, ReferrerKind
 
 Line = Annotated[str, Form(max_length=200)]
 Note = Annotated[str, Form(max_length=5000)]
-E = TypeVar("E", bound=StrEnum)
 POUNDS = re.compile(r"^£?\s*(\d{1,6})(?:\.(\d{2}))?$")
-
-
-def choice(kind: type[E], value: str, field: str) -> E:
-    """One of ``kind``'s values, or a refusal naming them (a form can be posted by hand)."""
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(str(member.value) for member in kind)
-        raise InputError(f"{value!r} is not one of: {allowed}", field=field) from None
 
 
 def pence(amount: str) -> int:
