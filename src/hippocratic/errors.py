@@ -88,6 +88,47 @@ class NoticeRequired(InputError):
     code = "collection.notice"
 
 
+class ConsentRefused(InputError):
+    """A submission that is no valid consent record (Art. 4(11), 7): each kind has its code."""
+
+    code = "consent.invalid"
+
+
+class ConsentNotAffirmative(ConsentRefused):
+    code = "consent.not_affirmative"
+
+
+class ConsentPreTicked(ConsentRefused):
+    code = "consent.pre_ticked"
+
+
+class ConsentBundled(ConsentRefused):
+    code = "consent.bundled"
+
+
+class ConsentEvidenceMissing(ConsentRefused):
+    code = "consent.evidence"
+
+
+class ConsentWordingMismatch(ConsentRefused):
+    """The words shown are not the policy's words for the purpose now."""
+
+    code = "consent.wording"
+
+
+CONSENT_REFUSALS: dict[str, type[ConsentRefused]] = {
+    kind.code: kind
+    for kind in (
+        ConsentRefused,
+        ConsentNotAffirmative,
+        ConsentPreTicked,
+        ConsentBundled,
+        ConsentEvidenceMissing,
+        ConsentWordingMismatch,
+    )
+}
+
+
 class TooLarge(InputError):
     code = "input.too_large"
     http_status = 413

@@ -1,5 +1,4 @@
-"""Consent as the guard sees it: a protocol the consent ledger will implement, and the
-in-database store that implements it now."""
+"""Consent as the guard sees it: a protocol, and the consent ledger's projection behind it."""
 
 from __future__ import annotations
 
@@ -9,14 +8,19 @@ import pytest
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 from tests.guard.clinic import PATIENT, records
+from tests.services.clinic import agree
 
-from hippocratic.errors import NotFound
-from hippocratic.guard.consent import DatabaseConsentStore, Operand
+from hippocratic.domain.consent import ConsentKind
+from hippocratic.guard.compiled_policy import compile_policy
+from hippocratic.guard.consent import LedgerConsentStore, Operand, Terms
 from hippocratic.guard.decision import Action
 from hippocratic.guard.guard import Guard
 from hippocratic.guard.scope import scope
+from hippocratic.services.actor import Actor
 from hippocratic.services.store import Store
 from hippocratic.storage.subject import SubjectRow
+
+MO = Actor("testwell", "mo", "marketing")
 
 
 class NobodyConsents:
@@ -28,44 +32,40 @@ class NobodyConsents:
         subject: Operand[str],
         purpose: Operand[str],
         at: Operand[datetime],
+        terms: Terms,
     ) -> ColumnElement[bool]:
         return false()
-
-    def record(self, *args: object, **kwargs: object) -> None:
-        raise AssertionError("not used here")
 
 
 @pytest.mark.promise("S0-07")
 def test_consent_is_live_until_withdrawn_or_expired(clinic: Store) -> None:
     subject = records(clinic, "alice", "reception").register("care", PATIENT)
-    consents, now = DatabaseConsentStore(), clinic.clock.now()
-    with clinic.sessions.begin() as session:
-        assert not consents.is_live(session, "testwell", subject, "marketing", now)
-        consents.record(session, "testwell", subject, "marketing", True, now, now + timedelta(1))
-        assert consents.is_live(session, "testwell", subject, "marketing", now)
-        assert not consents.is_live(session, "testwell", subject, "care", now)
-        assert not consents.is_live(session, "otherwell", subject, "marketing", now)
-        assert not consents.is_live(session, "testwell", subject, "marketing", now + timedelta(2))
-        consents.record(session, "testwell", subject, "marketing", False, now)
-        assert not consents.is_live(session, "testwell", subject, "marketing", now)
+    consents, now = LedgerConsentStore(), clinic.clock.now()
+    terms = compile_policy(clinic.policy_of("testwell")).purposes["marketing"].consent_terms
 
+    def live(organisation: str, purpose: str, at: datetime, accepted: tuple[str, ...]) -> bool:
+        with clinic.sessions() as session:
+            return consents.is_live(session, organisation, subject, purpose, at, accepted)
 
-def test_consent_cannot_be_recorded_for_another_organisations_patient(clinic: Store) -> None:
-    subject = records(clinic, "olga", "reception", "otherwell").register("care", PATIENT)
-    with clinic.sessions.begin() as session, pytest.raises(NotFound):
-        DatabaseConsentStore().record(
-            session, "testwell", subject, "marketing", True, clinic.clock.now()
-        )
+    assert not live("testwell", "marketing", now, terms)
+    agree(clinic, MO, subject, "marketing")  # lapses after 30 days (the policy says so)
+    assert live("testwell", "marketing", now, terms)
+    assert not live("testwell", "care", now, terms)
+    assert not live("otherwell", "marketing", now, terms)
+    assert not live("testwell", "marketing", now + timedelta(days=31), terms)
+    assert not live("testwell", "marketing", now, ("other terms",))
+    agree(clinic, MO, subject, "marketing", kind=ConsentKind.WITHDRAWN)
+    assert not live("testwell", "marketing", now, terms)
 
 
 @pytest.mark.promise("S0-07")
 def test_the_guard_and_scope_ask_whichever_consent_store_they_are_given(clinic: Store) -> None:
     subject = records(clinic, "alice", "reception").register("care", PATIENT)
-    records(clinic, "mo", "marketing").record_consent(subject, "marketing", True)
+    agree(clinic, MO, subject, "marketing")
     now = clinic.clock.now()
     with clinic.sessions.begin() as session:
         policy = clinic.policy(session, "testwell")
-        for consents, expected in ((DatabaseConsentStore(), True), (NobodyConsents(), False)):
+        for consents, expected in ((LedgerConsentStore(), True), (NobodyConsents(), False)):
             guard = Guard(session, policy, clinic.clock.now, consents=consents)
             decision = guard.decide("mo", "marketing", "marketing", subject, ["email"], Action.READ)
             assert decision.allowed is expected

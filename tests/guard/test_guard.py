@@ -10,10 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.guard.clinic import PATIENT, records
+from tests.services.clinic import agree
 
+from hippocratic.domain.consent import ConsentKind
 from hippocratic.errors import AccessDenied, InputError, NotFound
 from hippocratic.guard.decision import AccessRequest, Action
 from hippocratic.guard.guard import Guard
+from hippocratic.services.actor import Actor
 from hippocratic.services.store import Store
 from hippocratic.storage.care import BreakGlassRow, ReviewItemRow
 from hippocratic.storage.ledger import AuditEventRow
@@ -115,6 +118,9 @@ def test_the_event_commits_in_the_same_transaction_as_the_data(clinic: Store, cl
     assert len(audit(clinic)) == events
 
 
+MO = Actor("testwell", "mo", "marketing")
+
+
 @pytest.mark.promise("S0-07", "S0-25")
 def test_a_consent_purpose_needs_live_consent(clinic: Store, clock) -> None:
     subject = records(clinic, "alice", "reception").register("care", PATIENT)
@@ -125,19 +131,17 @@ def test_a_consent_purpose_needs_live_consent(clinic: Store, clock) -> None:
         "denied",
         True,
     )
-    marketing.record_consent(
-        subject, "marketing", True, expires_at=clock.now() + timedelta(days=30)
-    )
+    agree(clinic, MO, subject, "marketing")  # the policy lets it lapse after 30 days
     assert marketing.read(subject, "marketing", ["email"])["email"].value == PATIENT["email"]
     clock.advance(timedelta(days=31))
     with pytest.raises(AccessDenied, match="consent"):
         marketing.read(subject, "marketing", ["email"])
-    marketing.record_consent(subject, "marketing", True)
-    marketing.record_consent(subject, "marketing", False)
+    agree(clinic, MO, subject, "marketing")
+    agree(clinic, MO, subject, "marketing", kind=ConsentKind.WITHDRAWN)
     with pytest.raises(AccessDenied, match="consent"):
         marketing.read(subject, "marketing", ["email"])
     assert [e.rule_ids for e in audit(clinic) if e.action == "write"][-1] == (
-        '["consent:marketing/withdrawn"]'
+        '["consent:marketing/withdrawn","consent:withdraw/any-staff"]'
     )
 
 
@@ -145,7 +149,7 @@ def test_a_consent_purpose_needs_live_consent(clinic: Store, clock) -> None:
 def test_marketing_never_sees_health_revealing_data_even_with_consent(clinic: Store) -> None:
     subject = records(clinic, "alice", "reception").register("care", PATIENT)
     marketing = records(clinic, "mo", "marketing")
-    marketing.record_consent(subject, "marketing", True)
+    agree(clinic, MO, subject, "marketing")
     with pytest.raises(AccessDenied, match="does not use What was bought") as denied:
         marketing.read(subject, "marketing", ["email", "scan_purchased"])
     assert "purpose:marketing/category:purchase" in denied.value.details["rules"]
@@ -260,7 +264,7 @@ def test_one_organisations_actors_never_read_anothers_patients(
     with pytest.raises((AccessDenied, NotFound)):
         intruder.break_glass(theirs, "emergency")
     with pytest.raises((AccessDenied, NotFound)):
-        intruder.record_consent(theirs, "marketing", True)
+        agree(clinic, intruder.actor, theirs, "marketing")
     try:
         found = intruder.find(purpose, "nhs_number", PATIENT["nhs_number"])
     except AccessDenied:

@@ -17,7 +17,7 @@ from hippocratic.guard.rules import decide
 from hippocratic.guard.scope import scope
 from hippocratic.services.store import Store
 from hippocratic.storage.care import BreakGlassRow, CareRelationshipRow
-from hippocratic.storage.consent import ConsentRow
+from hippocratic.storage.consent import ConsentStateRow
 from hippocratic.storage.subject import SubjectRow
 
 WHEN = st.sampled_from(["none", "live", "past", "future"])
@@ -26,7 +26,7 @@ PATIENTS = st.lists(
         {
             "organisation": st.sampled_from(["testwell", "otherwell"]),
             "restricted": st.booleans(),
-            "consent": st.sampled_from(["none", "given", "withdrawn", "expired"]),
+            "consent": st.sampled_from(["none", "given", "withdrawn", "expired", "stale"]),
             "care": WHEN,
             "glass": WHEN,
             "actor": st.sampled_from(["sam", "kim"]),
@@ -64,14 +64,22 @@ def add_patient(store: Store, facts: dict[str, object]) -> str:
         )
         session.flush()
         if facts["consent"] != "none":
+            marketing = next(p for p in store.policy_of(org).purposes if p.key == "marketing")
             session.add(
-                ConsentRow(
+                ConsentStateRow(
                     organisation_id=org,
                     subject_id=subject,
                     purpose="marketing",
+                    channel="",
+                    kind="withdrawn" if facts["consent"] == "withdrawn" else "granted",
                     given=facts["consent"] != "withdrawn",
                     recorded_at=now,
                     expires_at=now - hour if facts["consent"] == "expired" else None,
+                    # a stale consent was given under terms the policy has since changed
+                    terms_sha256="0" * 64
+                    if facts["consent"] == "stale"
+                    else (marketing.consent_terms()),
+                    event_id=None,
                 )
             )
         if facts["care"] in spans:
@@ -116,6 +124,7 @@ def opens(guard: Guard, role: str, purpose: str, subject: str) -> bool:
     patients=[EDGE | {"glass": "live"}, EDGE | {"care": "future"}, EDGE | {"consent": "expired"}]
 )
 @example(patients=[EDGE | {"restricted": True, "care": "live"}, EDGE | {"consent": "given"}])
+@example(patients=[EDGE | {"consent": "stale"}, EDGE | {"consent": "given"}])
 def test_a_worklist_holds_exactly_the_patients_the_guard_would_open(
     clinic: Store, patients: list[dict[str, object]]
 ) -> None:

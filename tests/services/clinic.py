@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from hippocratic.domain.consent import ConsentKind, Control, Presentation
 from hippocratic.services.actor import Actor
 from hippocratic.services.capture import Capture, Channel
+from hippocratic.services.consents import ConsentChoice, ConsentEntry, Consents
 from hippocratic.services.store import Store
 from hippocratic.storage.ledger import AuditEventRow
 from hippocratic.storage.staff import StaffRow
@@ -83,3 +85,27 @@ def events(store: Store, organisation: str = "harmonic") -> list[AuditEventRow]:
                 .order_by(AuditEventRow.seq)
             )
         )
+
+
+def agree(
+    store: Store,
+    who: Actor,
+    subject: str,
+    purpose: str,
+    channels: tuple[str, ...] = (),
+    kind: ConsentKind = ConsentKind.GRANTED,
+) -> list[ConsentEntry]:
+    """``who`` records the patient's spoken yes (or no) to ``purpose``, asked in the policy's
+    current words on its own, as staff at the desk would."""
+    policy = store.policy_of(who.organisation)
+    spec = next(p for p in policy.purposes if p.key == purpose).consent
+    choice = ConsentChoice(
+        purpose=purpose,
+        kind=kind,
+        method="in_person",
+        presentation=Presentation(Control.SPOKEN),
+        wording=spec.wording if spec else None,
+        channels=channels,
+        evidence="asked at the front desk",
+    )
+    return Consents(store, who).record(subject, choice)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from tests.services.clinic import actor, events, hire
+from tests.services.clinic import actor, agree, events, hire
 from tests.services.test_appointments import book
 
 from hippocratic.errors import AccessDenied, InputError
@@ -19,7 +19,6 @@ from hippocratic.services.communications import (
     Recording,
 )
 from hippocratic.services.field_value import FieldState
-from hippocratic.services.records import Records
 from hippocratic.services.store import Store
 from hippocratic.storage.clinic import CommunicationRow
 
@@ -74,7 +73,7 @@ def test_no_recording_without_consent_and_the_refusal_is_logged(clinic: Store) -
 @pytest.mark.promise("S0-47", "S0-51")
 def test_with_consent_the_recording_is_kept_and_only_quality_can_play_it(clinic: Store) -> None:
     subject = book(clinic).subject_id
-    Records(clinic, actor("harmonic", "rita")).record_consent(subject, "call_recording", True)
+    agree(clinic, actor("harmonic", "rita"), subject, "call_recording")
     logged = call(clinic, subject, Recording("rec/2026/11/24/0859.wav", NOTICE_AT))
     assert logged.has_recording and logged.recording_notice_at == NOTICE_AT
     played = Communications(clinic, actor("harmonic", "quinn")).play(

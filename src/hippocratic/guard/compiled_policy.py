@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hippocratic.domain.consent import soft_terms
 from hippocratic.guard.decision import Mask
 from hippocratic.policy.category import MaskKind
 from hippocratic.policy.document import Policy
-from hippocratic.policy.purpose import SpecialCondition
+from hippocratic.policy.purpose import Purpose, SpecialCondition
+from hippocratic.policy.settings import MarketingModel
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class CompiledPurpose:
     has_special_condition: bool
     consent_required: bool
     legal_claims: bool
+    consent_terms: tuple[str, ...] = ()
+    """The terms a consent to this purpose must stand on to count: the purpose's own, and
+    their soft opt-in form where the policy allows soft opt-in for it."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
                 purpose.special_condition is not None,
                 purpose.consent_required,
                 purpose.special_condition is SpecialCondition.LEGAL_CLAIMS,
+                accepted_terms(policy, purpose),
             )
             for purpose in policy.purposes
         },
@@ -102,3 +108,22 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     )
     _COMPILED[id(policy)] = (policy, compiled)
     return compiled
+
+
+def soft_opt_in_allowed(policy: Policy, purpose: str) -> bool:
+    """PECR reg. 22(3): only for the marketing purpose, and only where the policy says so."""
+    marketing = policy.marketing
+    return (
+        marketing is not None
+        and marketing.model is MarketingModel.SOFT_OPT_IN
+        and marketing.purpose == purpose
+    )
+
+
+def accepted_terms(policy: Policy, purpose: Purpose) -> tuple[str, ...]:
+    if not purpose.consent_required:
+        return ()
+    terms = purpose.consent_terms()
+    if soft_opt_in_allowed(policy, purpose.key):
+        return (terms, soft_terms(terms))
+    return (terms,)

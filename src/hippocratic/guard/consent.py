@@ -1,26 +1,32 @@
-"""Live consent, as the guard asks for it: an interface, and the store that implements it now.
+"""Live consent, as the guard asks for it: an interface, and the ledger's projection behind it.
 
 The guard asks in SQL (``live``), so a decision's facts cost one query and a worklist's scope
-stays inside the database (invariant 7). The consent ledger of a later issue implements the
-same protocol over its own history; ``DatabaseConsentStore`` keeps the current state per
-subject and purpose in the ``consent`` table.
+stays inside the database (invariant 7). ``LedgerConsentStore`` reads ``consent_state``, the
+consent ledger's current state, kept in the same transaction as each consent event: a
+withdrawal holds for the very next decision.
+
+Consent counts only under the terms it was given on: ``terms`` are the purpose's accepted
+``Purpose.consent_terms`` (and, where the policy allows soft opt-in, their soft opt-in form).
+A policy that changes what a consent agrees to leaves every consent given before it unable to
+count until the person confirms it again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, SQLColumnExpression, exists, or_, select
 from sqlalchemy.orm import Session
 
-from hippocratic.errors import NotFound
-from hippocratic.storage.consent import ConsentRow
-from hippocratic.storage.subject import SubjectRow
+from hippocratic.storage.consent import ConsentStateRow
 
 T = TypeVar("T")
 Operand: TypeAlias = T | SQLColumnExpression[T]
 """A Python value, or a column or bound parameter standing for one in SQL."""
+Terms: TypeAlias = Sequence[str] | BindParameter[Sequence[str]]
+"""The accepted terms digests, as a list or an expanding bound parameter."""
 
 
 class ConsentStore(Protocol):
@@ -30,26 +36,15 @@ class ConsentStore(Protocol):
         subject: Operand[str],
         purpose: Operand[str],
         at: Operand[datetime],
+        terms: Terms,
     ) -> ColumnElement[bool]:
-        """A SQL condition, true where the subject's consent for the purpose is live at ``at``."""
-        ...
-
-    def record(
-        self,
-        session: Session,
-        organisation: str,
-        subject: str,
-        purpose: str,
-        given: bool,
-        at: datetime,
-        expires_at: datetime | None = None,
-    ) -> None:
-        """Record that consent was given or withdrawn, in the caller's transaction."""
+        """A SQL condition, true where the subject's consent for the purpose (on any channel)
+        is given, not expired at ``at``, and stands on one of ``terms``."""
         ...
 
 
-class DatabaseConsentStore:
-    """The current consent per subject and purpose; withdrawing overwrites giving."""
+class LedgerConsentStore:
+    """The consent ledger's current state per subject, purpose and channel."""
 
     def live(
         self,
@@ -57,42 +52,30 @@ class DatabaseConsentStore:
         subject: Operand[str],
         purpose: Operand[str],
         at: Operand[datetime],
+        terms: Terms,
     ) -> ColumnElement[bool]:
         return exists().where(
-            ConsentRow.organisation_id == organisation,
-            ConsentRow.subject_id == subject,
-            ConsentRow.purpose == purpose,
-            ConsentRow.given.is_(True),
-            or_(ConsentRow.expires_at.is_(None), ConsentRow.expires_at > at),
+            ConsentStateRow.organisation_id == organisation,
+            ConsentStateRow.subject_id == subject,
+            ConsentStateRow.purpose == purpose,
+            ConsentStateRow.given.is_(True),
+            or_(ConsentStateRow.expires_at.is_(None), ConsentStateRow.expires_at > at),
+            ConsentStateRow.terms_sha256.in_(terms),
         )
 
     def is_live(
-        self, session: Session, organisation: str, subject: str, purpose: str, at: datetime
-    ) -> bool:
-        return bool(session.scalar(select(self.live(organisation, subject, purpose, at))))
-
-    def record(
         self,
         session: Session,
         organisation: str,
         subject: str,
         purpose: str,
-        given: bool,
         at: datetime,
-        expires_at: datetime | None = None,
-    ) -> None:
-        if session.get(SubjectRow, (organisation, subject)) is None:
-            raise NotFound(f"no patient {subject} in {organisation}")
-        session.merge(
-            ConsentRow(
-                organisation_id=organisation,
-                subject_id=subject,
-                purpose=purpose,
-                given=given,
-                recorded_at=at,
-                expires_at=expires_at if given else None,
-            )
+        terms: Sequence[str],
+    ) -> bool:
+        return bool(
+            session.scalar(select(self.live(organisation, subject, purpose, at, list(terms))))
         )
 
 
-DATABASE_CONSENTS = DatabaseConsentStore()
+LEDGER_CONSENTS = LedgerConsentStore()
+"""The consent ledger's projection: the store every guard reads unless told otherwise."""

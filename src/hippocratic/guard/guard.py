@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import DateTime, Select, String, bindparam, exists, select
+from sqlalchemy import BindParameter, DateTime, Select, String, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from hippocratic.guard import break_glass as glass
 from hippocratic.guard.care_relationship import in_care, under_break_glass
 from hippocratic.guard.compiled_policy import CompiledPolicy, compile_policy
-from hippocratic.guard.consent import DATABASE_CONSENTS, ConsentStore
+from hippocratic.guard.consent import LEDGER_CONSENTS, ConsentStore
 from hippocratic.guard.decision import AccessRequest, Action, Decision
 from hippocratic.guard.rules import SubjectFacts, decide
 from hippocratic.policy.document import Policy
@@ -56,11 +56,12 @@ def _facts_query(consents: ConsentStore) -> FactsQuery:
     actor = bindparam("actor", type_=String)
     purpose = bindparam("purpose", type_=String)
     now = bindparam("now", type_=DateTime(timezone=True))
+    terms: BindParameter[Sequence[str]] = bindparam("terms", expanding=True)
     the_subject = (SubjectRow.organisation_id == org) & (SubjectRow.subject_id == subject)
     query = select(
         exists().where(the_subject),
         exists().where(the_subject, SubjectRow.restricted.is_(True)),
-        consents.live(org, subject, purpose, now),
+        consents.live(org, subject, purpose, now, terms),
         in_care(org, subject, actor, now),
         under_break_glass(org, subject, actor, now),
     )
@@ -75,7 +76,7 @@ class Guard:
         policy: Policy,
         now: Callable[[], datetime],
         signer: Ed25519PrivateKey | None = None,
-        consents: ConsentStore = DATABASE_CONSENTS,
+        consents: ConsentStore = LEDGER_CONSENTS,
     ) -> None:
         self.session = session
         self.policy = policy
@@ -119,16 +120,18 @@ class Guard:
         self.record(request, decision, reason=reason or decision.reason)
         return Assessment(decision, facts)
 
-    def record(self, request: AccessRequest, decision: Decision, reason: str | None = None) -> None:
-        self.record_each([request], decision, reason)
+    def record(self, request: AccessRequest, decision: Decision, reason: str | None = None) -> int:
+        """Append the decision to the ledger; returns the event's seq."""
+        return self.record_each([request], decision, reason)
 
     def record_each(
         self, requests: Sequence[AccessRequest], decision: Decision, reason: str | None = None
-    ) -> None:
+    ) -> int:
         """One event per request, all under one decision, in a single append: a list shows
-        several patients at once, and each of their histories must show it (invariant 1)."""
+        several patients at once, and each of their histories must show it (invariant 1).
+        Returns the last event's seq."""
         at = self._now()
-        append(
+        return append(
             self.session,
             self.organisation,
             [
@@ -162,6 +165,7 @@ class Guard:
         """Everything the rules need to know about the subject, in one round trip."""
         if request.subject is None:
             return SubjectFacts()
+        compiled_purpose = self.compiled.purposes.get(request.purpose)
         row = self.session.execute(
             _facts_query(self.consents),
             {
@@ -170,6 +174,7 @@ class Guard:
                 "actor": request.actor,
                 "purpose": request.purpose,
                 "now": self._now(),
+                "terms": list(compiled_purpose.consent_terms) if compiled_purpose else [],
             },
         ).one()
         return SubjectFacts(

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, false, or_
 
 from hippocratic.guard.care_relationship import in_care, under_break_glass
 from hippocratic.guard.compiled_policy import compile_policy
-from hippocratic.guard.consent import DATABASE_CONSENTS, ConsentStore
+from hippocratic.guard.consent import LEDGER_CONSENTS, ConsentStore
 from hippocratic.policy.document import Policy
 from hippocratic.storage.subject import SubjectRow
 
@@ -25,7 +25,7 @@ def scope(
     role: str,
     purpose: str,
     now: datetime,
-    consents: ConsentStore = DATABASE_CONSENTS,
+    consents: ConsentStore = LEDGER_CONSENTS,
 ) -> ColumnElement[bool]:
     compiled = compile_policy(policy)
     compiled_role = compiled.roles.get(role)
@@ -38,7 +38,7 @@ def scope(
     if not compiled_purpose.legal_claims:
         conditions.append(SubjectRow.restricted.is_(False))
     if compiled_purpose.consent_required:
-        conditions.append(consents.live(org, subject, purpose, now))
+        conditions.append(consents.live(org, subject, purpose, now, compiled_purpose.consent_terms))
     if compiled_role.care_relationship_required:
         care = in_care(org, subject, actor, now)
         if compiled_role.break_glass:

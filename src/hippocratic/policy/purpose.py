@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
+from hashlib import sha256
 
 from pydantic import Field
 
 from hippocratic.policy.model import Key, PolicyModel, Text
+from hippocratic.policy.retention import Period
 
 
 class LawfulBasis(StrEnum):
@@ -42,6 +45,8 @@ class ConsentSpec(PolicyModel):
     withdrawal: Text
     channels: list[Key] = Field(default_factory=list)
     """Per-channel consent, e.g. email, sms, post, phone (marketing)."""
+    expires_after: Period | None = None
+    """Consent that lapses this long after it was given, unless given again."""
 
 
 class Purpose(PolicyModel):
@@ -75,3 +80,22 @@ class Purpose(PolicyModel):
             self.lawful_basis is LawfulBasis.CONSENT
             or self.special_condition is SpecialCondition.EXPLICIT_CONSENT
         )
+
+    def consent_terms(self) -> str:
+        """The SHA-256 (hex) of what a consent to this purpose agrees to: the words asked, the
+        basis, the use, the categories, the recipients and whether it profiles or decides
+        automatically. A new policy that changes any of them changes this, and every consent
+        given under the old terms needs reconfirming before the processing resumes; a change
+        to the title, the description or the withdrawal route does not."""
+        terms = {
+            "wording": self.consent.wording if self.consent else None,
+            "lawful_basis": self.lawful_basis.value,
+            "special_condition": self.special_condition.value if self.special_condition else None,
+            "data_use": self.data_use,
+            "categories": sorted(self.categories),
+            "recipients": sorted(self.recipients),
+            "profiling": self.profiling,
+            "automated_decision": self.automated_decision,
+        }
+        text = json.dumps(terms, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return sha256(text.encode("utf-8")).hexdigest()

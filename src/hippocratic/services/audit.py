@@ -11,6 +11,7 @@ from hippocratic.services.actor import Actor
 from hippocratic.services.records import Records
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
+from hippocratic.storage.consent_verify import verify_consents
 from hippocratic.storage.database import snapshot
 from hippocratic.storage.ledger import checkpoint
 from hippocratic.storage.ledger_fhir import export_fhir
@@ -30,9 +31,10 @@ def verify_store(
     store: Store, organisation: str | None = None, workers: int | None = None
 ) -> list[VerifyResult]:
     """Verify the chain of one organisation, or of every organisation in the store, checking
-    each signed checkpoint against the organisation's own key. Each chain is read from one
-    consistent snapshot, so appends that land meanwhile neither block nor confuse it; long
-    chains are checked by ``workers`` processes (default: one per core, at most four)."""
+    each signed checkpoint against the organisation's own key, then its consent ledger against
+    the chain. Each organisation is read from one consistent snapshot, so appends that land
+    meanwhile neither block nor confuse it; long chains are checked by ``workers`` processes
+    (default: one per core, at most four)."""
     with store.sessions() as session:
         organisations = [organisation] if organisation else store.organisations(session)
         for org in organisations:
@@ -42,7 +44,14 @@ def verify_store(
     for org in organisations:
         public = store.vault.signing_key(org).public_key()
         with snapshot(store.engine) as session:
-            results.append(verify(session, org, public, workers=count))
+            result = verify(session, org, public, workers=count)
+            if result.ok:
+                _, problem = verify_consents(session, org)
+                if problem is not None:
+                    result = VerifyResult(
+                        org, result.count, problem.audit_seq, Problem.CONSENT, problem.message
+                    )
+            results.append(result)
     return results
 
 

@@ -202,19 +202,6 @@ class Records(ClinicService):
         request = self.request(purpose, subject, (), Action.WRITE, None)
         guard.record(request, Decision(True, (rule,)), detail)
 
-    def record_consent(
-        self, subject: str, purpose: str, given: bool, expires_at: datetime | None = None
-    ) -> None:
-        """Record that the patient gave or withdrew consent for ``purpose`` (audited)."""
-        if purpose not in self.compiled.purposes:
-            raise InputError(f"no purpose {purpose!r} in the policy", field="purpose")
-        with self.store.sessions.begin() as session:
-            self.store.consents.record(
-                session, self.organisation, subject, purpose, given, self.now(), expires_at
-            )
-            verb = "given" if given else "withdrawn"
-            self.written(self.guard(session), subject, purpose, f"consent:{purpose}/{verb}", None)
-
     def start_care(self, subject: str, clinician: str, until: datetime | None = None) -> None:
         with self.store.sessions.begin() as session:
             start_care(session, self.organisation, subject, clinician, self.now(), until)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hippocratic.domain.clock import Clock, SystemClock
 from hippocratic.errors import ConfigurationError, NotFound, StoreExists
-from hippocratic.guard.consent import ConsentStore, DatabaseConsentStore
+from hippocratic.guard.consent import ConsentStore, LedgerConsentStore
 from hippocratic.policy.document import Policy
 from hippocratic.policy.loader import load_policy_text
 from hippocratic.policy.validator import load_sound_policy
@@ -53,7 +53,7 @@ class Store:
     vault: Vault
     clock: Clock
     sessions: sessionmaker[Session]
-    consents: ConsentStore = field(default_factory=DatabaseConsentStore)
+    consents: ConsentStore = field(default_factory=LedgerConsentStore)
     _policies: dict[str, tuple[Policy, str, float]] = field(default_factory=dict)
     """Per organisation: its policy, the SHA-256 it was read at, and when that was checked."""
 

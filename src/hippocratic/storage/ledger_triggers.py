@@ -68,6 +68,22 @@ POSTGRESQL: dict[str, list[str]] = {
     ],
 }
 
+SQLITE["consent_event"] = [
+    "CREATE TRIGGER consent_event_no_update BEFORE UPDATE ON consent_event "
+    "BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END",
+    "CREATE TRIGGER consent_event_no_delete BEFORE DELETE ON consent_event "
+    "BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END",
+]
+POSTGRESQL["consent_event"] = [
+    _PG_REFUSE,
+    "CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON consent_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_append_only('consent events')",
+    "CREATE TRIGGER consent_event_no_truncate BEFORE TRUNCATE ON consent_event "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only('consent events')",
+]
+LEDGER_TABLES = ("audit_event", "audit_checkpoint", "audit_head")
+"""The tables of the first migration's triggers; later ledger tables install their own."""
+
 TRIGGERS = {"sqlite": SQLITE, "postgresql": POSTGRESQL}
 FUNCTIONS = ("audit_append_only()", "audit_head_forward()")
 """PostgreSQL functions the triggers call (dropped by the migration's downgrade)."""
@@ -80,8 +96,10 @@ def install_for_table(table: object, connection: Connection, **_: object) -> Non
         connection.exec_driver_sql(statement)
 
 
-def install_append_only_guard(connection: Connection) -> None:
-    """Every ledger trigger, once the three ledger tables exist (used by the migration)."""
-    for statements in TRIGGERS.get(connection.dialect.name, {}).values():
-        for statement in statements:
+def install_append_only_guard(
+    connection: Connection, tables: tuple[str, ...] = LEDGER_TABLES
+) -> None:
+    """The triggers of ``tables``, once they exist (used by the migrations)."""
+    for name in tables:
+        for statement in TRIGGERS.get(connection.dialect.name, {}).get(name, []):
             connection.exec_driver_sql(statement)

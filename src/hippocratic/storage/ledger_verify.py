@@ -49,6 +49,8 @@ class Problem(StrEnum):
     """The chain ends before its head or a signed checkpoint: the tail was cut off."""
     CHECKPOINT = "checkpoint"
     """A checkpoint is not signed by the organisation's key, or differs from the chain."""
+    CONSENT = "consent"
+    """The consent ledger does not match the audit events it is bound to (``consent_verify``)."""
 
 
 @dataclass(frozen=True)

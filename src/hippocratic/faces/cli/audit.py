@@ -49,9 +49,13 @@ def verify(
     broken = [r for r in results if not r.ok]
     if broken:
         first = broken[0]
+        where = (
+            "the consent ledger does not verify"
+            if first.kind is audit_service.Problem.CONSENT
+            else f"the audit ledger does not verify at event {first.first_bad_seq}"
+        )
         raise IntegrityFailure(
-            f"{first.organisation}: the audit ledger does not verify at event "
-            f"{first.first_bad_seq}: {first.problem}",
+            f"{first.organisation}: {where}: {first.problem}",
             details=[
                 {
                     "organisation": r.organisation,

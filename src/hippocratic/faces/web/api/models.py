@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from hippocratic.domain.consent import ConsentKind, Control
 from hippocratic.faces.web.record_id import BodyId
 from hippocratic.services.appointments import AppointmentStatus
 from hippocratic.services.capture import Capture, Channel
@@ -141,3 +142,34 @@ class FindingIn(Strict):
 class Art14CloseIn(Strict):
     outcome: Annotated[str, StringConstraints(max_length=2000)]
     exempt: bool = False
+
+
+class PresentationIn(Strict):
+    """How the question was put: the control acted on, whether it started ticked, and whether
+    it stood on its own (not tied to the terms, a booking or another purpose)."""
+
+    control: Control
+    pre_ticked: bool = False
+    separate: bool = True
+
+
+class ConsentIn(Strict):
+    purpose: Key
+    kind: ConsentKind = ConsentKind.GRANTED
+    method: Key
+    """web_form, portal, in_person, phone, paper_form, email, letter, sms_reply, …"""
+    presentation: PresentationIn
+    wording: Long | None = None
+    """The exact words shown; required for a yes."""
+    channels: Annotated[list[Key], Field(max_length=8)] = []
+    evidence: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    notice_version: Key | None = None
+    service: Key | None = None
+
+
+class WithdrawalIn(Strict):
+    purpose: Key
+    method: Key
+    control: Control = Control.SPOKEN
+    channels: Annotated[list[Key], Field(max_length=8)] = []
+    evidence: Annotated[str, StringConstraints(max_length=1000)] | None = None

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from hippocratic.errors import AccessDenied, HippocraticError, InputError
+from hippocratic.faces.web.console.consent_pages import STAFF_METHODS, asked_purposes
 from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
@@ -28,6 +29,7 @@ from hippocratic.services.cases import CaseKind, Cases
 from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
+from hippocratic.services.consents import Consents
 from hippocratic.services.patients import ContactChannel, InboundContact, Patients
 from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.records import Records
@@ -125,6 +127,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             if binding is not None:  # a record the organisation does not keep has no section
                 data[name] = part(cases, binding.purpose, load)
         data["art14_tasks"] = section(lambda: Art14Tasks(store, actor).for_patient(subject))
+        data["consents"] = section(lambda: Consents(store, actor).history(subject, details.purpose))
         data["cases"] = {
             kind.value: part(
                 cases,
@@ -145,6 +148,8 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             purpose_title=policy.purpose_by_key[details.purpose].title,
             case_forms={k.value: getattr(policy.records, k.value).form for k in kinds},
             contact_channels=list(Channel),
+            asked_purposes=asked_purposes(policy), consent_methods=STAFF_METHODS,
+            grantable=cases.compiled.roles[actor.role].purposes,
         )  # fmt: skip
 
     @router.get("/patients/{subject}")
