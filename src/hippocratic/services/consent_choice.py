@@ -21,7 +21,15 @@ from hippocratic.guard.compiled_policy import CompiledPolicy, soft_opt_in_allowe
 from hippocratic.guard.decision import Decision
 from hippocratic.policy.document import Policy
 from hippocratic.policy.purpose import Purpose
+from hippocratic.services.actor import Actor
 from hippocratic.storage.consent import NO_CHANNEL
+
+PATIENT_ROLE = "patient"
+"""The role of a patient acting for themselves (an unsubscribe link, later the portal)."""
+
+
+def patient_actor(organisation: str, subject: str) -> Actor:
+    return Actor(organisation, f"patient:{subject}", PATIENT_ROLE)
 
 
 @dataclass(frozen=True)
@@ -46,10 +54,11 @@ class ConsentChoice:
 class ConsentRules:
     """The checks of one actor's role in one organisation's policy."""
 
-    def __init__(self, policy: Policy, compiled: CompiledPolicy, role: str) -> None:
+    def __init__(self, policy: Policy, compiled: CompiledPolicy, actor: Actor) -> None:
         self.policy = policy
         self.compiled = compiled
-        self.role = role
+        self.role = actor.role
+        self.actor = actor.actor
 
     def purpose(self, key: str) -> Purpose:
         purpose = next((p for p in self.policy.purposes if p.key == key), None)
@@ -134,8 +143,14 @@ class ConsentRules:
                 field="service",
             )
 
-    def authority(self, purpose: str, kind: ConsentKind) -> Decision:
+    def authority(self, purpose: str, kind: ConsentKind, subject: str) -> Decision:
         """May this actor record this choice? Decided here, audited by ``record``."""
+        if self.role == PATIENT_ROLE:
+            if self.actor == f"patient:{subject}":
+                return Decision(True, (f"consent:{purpose}/{kind.value}", "consent:own-choice"))
+            return Decision(
+                False, ("consent:own-choice",), reasons=("a patient records only their own",)
+            )
         role = self.compiled.roles.get(self.role)
         if role is None:
             return Decision(False, (f"role:{self.role}",), reasons=("no such role",))

@@ -88,12 +88,12 @@ class Consents(ClinicService):
     def record(self, subject: str, choice: ConsentChoice) -> list[ConsentEntry]:
         """Record the choice, one event per channel; refused whole, with nothing stored, if
         it is not a valid consent record or this actor may not record it."""
-        rules = ConsentRules(self.policy, self.compiled, self.actor.role)
+        rules = ConsentRules(self.policy, self.compiled, self.actor)
         purpose = rules.purpose(choice.purpose)
         channels = rules.channels(purpose, choice)
         wording = rules.wording(purpose, choice)
         rules.check(choice)
-        decision = rules.authority(purpose.key, choice.kind)
+        decision = rules.authority(purpose.key, choice.kind, subject)
         request = self.request(purpose.key, subject, (), Action.WRITE)
         now = self.now()
         written: list[ConsentEventRow] = []
@@ -153,7 +153,7 @@ class Consents(ClinicService):
         """Consents to ``purpose`` given under terms the policy has since changed (or carried
         over from before the ledger): the people to ask again before that processing resumes.
         For staff who work under the purpose, and the DPO; audited once per patient listed."""
-        chosen = ConsentRules(self.policy, self.compiled, self.actor.role).purpose(purpose)
+        chosen = ConsentRules(self.policy, self.compiled, self.actor).purpose(purpose)
         role = self.compiled.roles.get(self.actor.role)
         is_dpo = any(r.key == self.actor.role and r.dpo for r in self.policy.roles)
         if role is None or (chosen.key not in role.purposes and not is_dpo):

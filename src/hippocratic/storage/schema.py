@@ -10,10 +10,12 @@ from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
 from hippocratic.storage import (
+    campaign,
     care,
     clinic,
     collection,
     consent,
+    cookie_receipt,
     ledger,
     organisation,
     record,
@@ -22,7 +24,19 @@ from hippocratic.storage import (
 )
 from hippocratic.storage.database import Base
 
-TABLE_MODULES = (organisation, subject, record, care, consent, ledger, clinic, collection, staff)
+TABLE_MODULES = (
+    organisation,
+    subject,
+    record,
+    care,
+    consent,
+    cookie_receipt,
+    ledger,
+    clinic,
+    collection,
+    staff,
+    campaign,
+)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

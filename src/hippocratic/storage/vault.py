@@ -305,21 +305,24 @@ class Vault:
     def staff_secrets(self, organisation: str) -> AESGCM:
         """The key that seals staff second-factor secrets, minted on first use (stores made
         before staff sign-in have none); it lives in the key store like every other key."""
-        if organisation in self._staff_keys:
-            return self._staff_keys[organisation]
-        try:
-            key = self._staff_keys[organisation] = AESGCM(
-                self._service_secret(organisation, "staff_secrets")
+        if organisation not in self._staff_keys:
+            self._staff_keys[organisation] = AESGCM(
+                self.minted_secret(organisation, "staff_secrets")
             )
-            return key
+        return self._staff_keys[organisation]
+
+    def minted_secret(self, organisation: str, purpose: str) -> bytes:
+        """The organisation's 32-byte secret for ``purpose``, minted on first use (wrapped)."""
+        try:
+            return self._service_secret(organisation, purpose)
         except ConfigurationError:
             secret = secrets.token_bytes(32)
-            wrapped = self._master.wrap(secret, _context(organisation, "staff_secrets"))
-            row = ServiceKeyRow(organisation_id=organisation, purpose="staff_secrets",
+            wrapped = self._master.wrap(secret, _context(organisation, purpose))
+            row = ServiceKeyRow(organisation_id=organisation, purpose=purpose,
                                 wrapped=wrapped, master_key_id=self._master.key_id)  # fmt: skip
             with suppress(IntegrityError), self._keys.begin() as session:
                 session.add(row)  # an IntegrityError: another process minted it first
-            return self.staff_secrets(organisation)
+            return self._service_secret(organisation, purpose)
 
     def shred(self, organisation: str, subject: str) -> None:
         """Destroy the subject's data key: one keyed delete and a tombstone, whatever the size.

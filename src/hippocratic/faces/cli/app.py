@@ -106,6 +106,7 @@ def _register() -> None:
         audit,
         deadline,
         keys,
+        marketing,
         notice,
         organisation,
         policy,
@@ -130,6 +131,7 @@ def _register() -> None:
     app.add_typer(release.app, name="release")
     app.add_typer(staff.staff_app, name="staff")
     app.add_typer(staff.token_app, name="token")
+    app.add_typer(marketing.app, name="marketing")
 
 
 _register()

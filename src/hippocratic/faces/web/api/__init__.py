@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from hippocratic.faces.envelope import success
-from hippocratic.faces.web.api import bookings, consents, oversight, patients
+from hippocratic.faces.web.api import bookings, campaigns, consents, oversight, patients
 from hippocratic.faces.web.identity import Caller, caller
 
 
@@ -33,4 +33,5 @@ def api_router() -> APIRouter:
     router.include_router(bookings.router)
     router.include_router(oversight.router)
     router.include_router(consents.router)
+    router.include_router(campaigns.router)
     return router

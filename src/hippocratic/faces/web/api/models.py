@@ -173,3 +173,25 @@ class WithdrawalIn(Strict):
     control: Control = Control.SPOKEN
     channels: Annotated[list[Key], Field(max_length=8)] = []
     evidence: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class CriterionIn(Strict):
+    fact: Key
+    value: Short
+
+
+class AudienceIn(Strict):
+    purpose: Key | None = None
+    channel: Key
+    criteria: Annotated[list[CriterionIn], Field(max_length=10)] = []
+    columns: Annotated[list[Key], Field(max_length=10)] = []
+    order_by: Key | None = None
+
+
+class CampaignIn(Strict):
+    name: Short
+    purpose: Key | None = None
+    channel: Key
+    subject_line: Short
+    body: Long
+    criteria: Annotated[list[CriterionIn], Field(max_length=10)] = []

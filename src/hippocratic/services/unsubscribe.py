@@ -1,0 +1,123 @@
+"""One-click unsubscribe: a signed link in every message, working without sign-in (S0-13,
+S0-44, S1-17; RFC 8058).
+
+The link carries the organisation, the patient, the purpose, the channel and the message, and
+an HMAC-SHA-256 under a secret of the organisation kept in the key store (never in the
+database), so it cannot be forged or pointed at someone else. Following it records a
+withdrawal in the consent ledger as the patient's own act, effective for the very next send.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from dataclasses import dataclass
+from hashlib import sha256
+
+from sqlalchemy import update
+
+from hippocratic.domain.consent import ConsentKind, Control, Presentation
+from hippocratic.errors import InputError, NotFound
+from hippocratic.services.actor import Actor
+from hippocratic.services.consent_choice import PATIENT_ROLE, ConsentChoice, patient_actor
+from hippocratic.services.consents import Consents
+from hippocratic.services.store import Store
+from hippocratic.storage.campaign import CampaignMessageRow
+
+LINK_KEY = "unsubscribe_links"
+"""The key store purpose of the MAC key (the key itself never leaves the key store)."""
+DOMAIN = b"hippocratic-unsubscribe\x1f"
+
+
+class InvalidLink(InputError):
+    code = "unsubscribe.invalid"
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    organisation: str
+    subject: str
+    purpose: str
+    channel: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    organisation_name: str
+    purpose_title: str
+    channel: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(store: Store, organisation: str, payload: bytes) -> bytes:
+    key = store.vault.minted_secret(organisation, LINK_KEY)
+    return hmac.new(key, DOMAIN + payload, sha256).digest()[:20]
+
+
+def issue(store: Store, link: Unsubscribe) -> str:
+    """The token for ``link``: compact JSON and its MAC, URL-safe."""
+    payload = json.dumps(
+        [link.organisation, link.subject, link.purpose, link.channel, link.message],
+        separators=(",", ":"),
+    ).encode("utf-8")
+    return f"{_b64(payload)}.{_b64(_mac(store, link.organisation, payload))}"
+
+
+def read(store: Store, token: str) -> Unsubscribe:
+    """The link a token stands for; ``InvalidLink`` if it was altered or made up."""
+    try:
+        encoded, mac = token.split(".", 1)
+        payload = _unb64(encoded)
+        fields = json.loads(payload)
+        if not (isinstance(fields, list) and len(fields) == 5):
+            raise ValueError("shape")
+        link = Unsubscribe(*(str(f) for f in fields))
+        with store.sessions() as session:
+            store.policy(session, link.organisation)
+        valid = hmac.compare_digest(_unb64(mac), _mac(store, link.organisation, payload))
+    except (ValueError, UnicodeDecodeError, NotFound) as exc:
+        raise InvalidLink("this unsubscribe link is not one of ours") from exc
+    if not valid:
+        raise InvalidLink("this unsubscribe link is not one of ours")
+    return link
+
+
+def unsubscribe(store: Store, token: str) -> Unsubscribed:
+    """Withdraw the consent the message was sent under, on its channel, as the patient."""
+    link = read(store, token)
+    actor: Actor = patient_actor(link.organisation, link.subject)
+    assert actor.role == PATIENT_ROLE
+    consents = Consents(store, actor)
+    consents.record(
+        link.subject,
+        ConsentChoice(
+            purpose=link.purpose,
+            kind=ConsentKind.WITHDRAWN,
+            method="unsubscribe_link",
+            presentation=Presentation(Control.LINK),
+            channels=(link.channel,),
+        ),
+    )
+    with store.sessions.begin() as session:
+        session.execute(
+            update(CampaignMessageRow)
+            .where(
+                CampaignMessageRow.organisation_id == link.organisation,
+                CampaignMessageRow.message_id == link.message,
+            )
+            .values(unsubscribed=True)
+        )
+    return Unsubscribed(
+        consents.policy.organisation.display_name,
+        consents.compiled.title("purpose", link.purpose),
+        link.channel,
+    )
