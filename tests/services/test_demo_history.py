@@ -19,6 +19,8 @@ from hippocratic.storage.clinic import (
     PaymentRow,
     ReferralRow,
 )
+from hippocratic.storage.consent import ConsentEventRow
+from hippocratic.storage.consent_verify import verify_consents
 from hippocratic.storage.ledger import AuditEventRow
 from hippocratic.storage.ledger_verify import verify
 
@@ -46,6 +48,7 @@ def test_the_demo_history_is_made_through_the_services(store: Store, organisatio
     assert _count(store, organisation, PaymentRow) == made.payments
     assert _count(store, organisation, CommunicationRow) == made.communications
     assert _count(store, organisation, ReferralRow) == made.referrals
+    assert made.consents >= 1 and _count(store, organisation, ConsentEventRow) == made.consents
     with store.sessions() as session:
         statuses = set(session.scalars(select(AppointmentRow.status).where(
             AppointmentRow.organisation_id == organisation)))  # fmt: skip
@@ -54,6 +57,7 @@ def test_the_demo_history_is_made_through_the_services(store: Store, organisatio
             AuditEventRow.organisation_id == organisation)))  # fmt: skip
         public = store.vault.signing_key(organisation).public_key()
         assert verify(session, organisation, public).ok
+        assert verify_consents(session, organisation)[1] is None
     assert statuses == {"attended"}
     assert all(s.date() < today for s in starts)
     clinician = "sonographer" if organisation == "harmonic" else "clinician"

@@ -43,7 +43,12 @@ from hippocratic.services.clinic_service import LONDON, ClinicService, refusal
 from hippocratic.services.mailer import Mailer, SmtpMailer, public_url, unsubscribable
 from hippocratic.services.records import Records
 from hippocratic.services.unsubscribe import Unsubscribe, issue
-from hippocratic.storage.campaign import CampaignMessageRow, CampaignRow, anonymise_sent
+from hippocratic.storage.campaign import (
+    CampaignMessageRow,
+    CampaignRow,
+    anonymise_sent,
+    tallies,
+)
 from hippocratic.storage.campaign import channel_live as live_on
 from hippocratic.storage.clinic import CommunicationRow
 from hippocratic.storage.database import reading
@@ -75,6 +80,9 @@ class Campaign:
     created_by: str
     created_at: datetime
     sent_at: datetime | None
+    sent: int = 0
+    failed: int = 0
+    unsubscribed: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,14 +136,21 @@ class Campaigns(ClinicService):
             self._record(session, purpose.key, True, f"campaign {row.campaign_id} drafted")
         return _view(row)
 
-    def campaigns(self) -> list[Campaign]:
+    def campaigns(self, purpose: str | None = None) -> list[Campaign]:
+        """The campaigns sent under ``purpose`` (default marketing), newest first, with how
+        many messages went, failed and were unsubscribed from."""
+        chosen = self._purpose(purpose)
         with self.store.sessions() as session:
             rows = session.scalars(
                 select(CampaignRow)
-                .where(CampaignRow.organisation_id == self.organisation)
+                .where(
+                    CampaignRow.organisation_id == self.organisation,
+                    CampaignRow.purpose == chosen.key,
+                )
                 .order_by(CampaignRow.created_at.desc())
             )
-            return [_view(row) for row in rows]
+            counts = tallies(session, self.organisation)
+            return [_view(row, counts.get(row.campaign_id, (0, 0, 0))) for row in rows]
 
     def send(self, campaign_id: str, mailer: Mailer | None = None) -> SendReport:
         relay = mailer or SmtpMailer.from_environment()
@@ -346,7 +361,7 @@ def _is_health(decision: Decision) -> bool:
     return any(rule.startswith("marketing:firewall") for rule in decision.rule_ids)
 
 
-def _view(row: CampaignRow) -> Campaign:
+def _view(row: CampaignRow, counts: tuple[int, int, int] = (0, 0, 0)) -> Campaign:
     return Campaign(
         campaign_id=row.campaign_id,
         name=row.name,
@@ -358,4 +373,7 @@ def _view(row: CampaignRow) -> Campaign:
         created_by=row.created_by,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        sent=counts[0],
+        failed=counts[1],
+        unsubscribed=counts[2],
     )

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from hippocratic.domain.consent import ConsentKind, Control, Presentation
 from hippocratic.policy.document import Policy
 from hippocratic.services import staff
 from hippocratic.services.actor import Actor
@@ -24,6 +25,7 @@ from hippocratic.services.capture import Capture, Channel
 from hippocratic.services.cases import CaseKind, Cases, NewCase
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
+from hippocratic.services.consents import ConsentChoice, Consents
 from hippocratic.services.demo import HISTORY, LONDON, faker, person
 from hippocratic.services.payments import CardPayment, PaymentMethod, Payments
 from hippocratic.services.referrals import Intake, Referrals, ReferrerKind
@@ -76,6 +78,7 @@ class DemoHistory:
     payments: int
     referrals: int
     enquiries: int
+    consents: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,42 @@ def seed_history(
             counts["communications"] += 1
     referrals = _referrals(store, policy, desk, today, rng)
     enquiries = _enquiries(store, policy, desk.reception, subjects, rng)
-    return DemoHistory(referrals=referrals, enquiries=enquiries, **counts)
+    consents = _consents(store, policy, desk.reception, subjects, rng)
+    return DemoHistory(referrals=referrals, enquiries=enquiries, consents=consents, **counts)
+
+
+def _consents(
+    store: Store, policy: Policy, reception: Actor, subjects: list[str], rng: random.Random
+) -> int:
+    """About a third of the patients ticked "hear about our services" online (some by text
+    too), a few later asked reception to stop; reception recorded a few callers' yes to call
+    recording. Returns the number of consent events."""
+    purpose = policy.marketing.purpose if policy.marketing else None
+    marketer = _actor(policy, reception.organisation, purpose)
+    spec = policy.purpose_by_key[purpose].consent if purpose else None
+    recording = policy.records.communication
+    recorded = recording.recording_purpose if recording else None
+    events = 0
+    for subject in subjects:
+        if marketer is not None and spec is not None and rng.random() < 0.35:
+            channels = tuple(spec.channels[: 1 + (rng.random() < 0.4)])
+            events += len(Consents(store, marketer).record(subject, ConsentChoice(
+                purpose or "", ConsentKind.GRANTED, "web_form", Presentation(Control.CHECKBOX),
+                wording=spec.wording, channels=channels,
+            )))  # fmt: skip
+            if rng.random() < 0.15:
+                events += len(Consents(store, reception).record(subject, ConsentChoice(
+                    purpose or "", ConsentKind.WITHDRAWN, "phone", Presentation(Control.SPOKEN),
+                    evidence="asked on the phone to stop the offers",
+                )))  # fmt: skip
+        if recorded and recorded in policy.purpose_by_key and rng.random() < 0.2:
+            wording = policy.purpose_by_key[recorded].consent
+            events += len(Consents(store, reception).record(subject, ConsentChoice(
+                recorded, ConsentKind.GRANTED, "phone", Presentation(Control.SPOKEN),
+                wording=wording.wording if wording else None,
+                evidence="said yes when asked at the start of the call",
+            )))  # fmt: skip
+    return events
 
 
 def _pay(

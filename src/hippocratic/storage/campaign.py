@@ -19,8 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     exists,
+    func,
     or_,
+    select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -106,3 +109,19 @@ def anonymise_sent(session: Session, organisation: str, before: datetime) -> int
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def tallies(session: Session, organisation: str) -> dict[str, tuple[int, int, int]]:
+    """Per campaign: messages sent, failed, and unsubscribed from (counts survive
+    anonymisation)."""
+    rows = session.execute(
+        select(
+            CampaignMessageRow.campaign_id,
+            func.sum(case((CampaignMessageRow.status == "sent", 1), else_=0)),
+            func.sum(case((CampaignMessageRow.status == "failed", 1), else_=0)),
+            func.sum(case((CampaignMessageRow.unsubscribed.is_(True), 1), else_=0)),
+        )
+        .where(CampaignMessageRow.organisation_id == organisation)
+        .group_by(CampaignMessageRow.campaign_id)
+    )
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows}

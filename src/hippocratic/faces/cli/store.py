@@ -111,7 +111,8 @@ def seed(
             console.print(
                 f"and the last three weeks: {past.visits} visits attended with "
                 f"{past.reports} reports, {past.payments} payments, {past.communications} calls "
-                f"and emails, {past.referrals} referrals, {past.enquiries} enquiries"
+                f"and emails, {past.referrals} referrals, {past.enquiries} enquiries, "
+                f"{past.consents} consent events"
             )
             console.print(
                 f"made {len(accounts)} demo staff, one per role: `hippocratic demo users` "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.templating import Jinja2Templates
 
+from hippocratic.faces.web.console.campaign_pages import campaign_router
 from hippocratic.faces.web.console.consent_pages import consent_router
 from hippocratic.faces.web.console.oversight_pages import oversight_router
 from hippocratic.faces.web.console.passkey_pages import passkey_router
@@ -22,4 +23,5 @@ def console_router(templates: Jinja2Templates) -> APIRouter:
     router.include_router(passkey_router(templates))
     router.include_router(oversight_router(templates))
     router.include_router(consent_router(templates))
+    router.include_router(campaign_router(templates))
     return router
