@@ -17,15 +17,20 @@ from hippocratic.policy.wording import retention_rule
 @pytest.mark.promise("S0-06", "S0-31", "S0-36")
 def test_jit_notice_has_exactly_the_forms_purposes_and_recipients(harmonic: Policy) -> None:
     view = build_jit_notice(harmonic, "enquiry")
-    assert [p.key for p in view.purposes] == ["enquiries"]
-    assert [r.key for r in view.recipients] == ["it_hosting"]
+    assert [p.key for p in view.purposes] == ["enquiries", "marketing"]  # the unticked choice
+    assert [r.key for r in view.recipients] == ["it_hosting", "mailing_services"]
     assert [f.title for f in view.fields] == [
         "Full name",
         "Email address",
         "Phone number",
         "Your enquiry",
+        "Marketing choices by channel",
     ]
-    assert {r.key for r in view.retention} == {"adult_health_record", "enquiry_record"}
+    assert {r.key for r in view.retention} == {
+        "adult_health_record",
+        "enquiry_record",
+        "marketing_preference",
+    }
 
 
 def test_jit_recipients_only_those_receiving_the_forms_data(harmonic: Policy) -> None:
@@ -33,7 +38,12 @@ def test_jit_recipients_only_those_receiving_the_forms_data(harmonic: Policy) ->
     assert [r.key for r in view.recipients] == ["mailing_services"]
     assert "marketing_preference" in {r.key for r in view.retention}
     booking = build_jit_notice(harmonic, "booking")
-    assert {r.key for r in booking.recipients} == {"referrers", "it_hosting", "service_providers"}
+    assert {r.key for r in booking.recipients} == {
+        "referrers",
+        "it_hosting",
+        "service_providers",
+        "mailing_services",  # only if the marketing choice is ticked
+    }
     assert "google_ads" not in {r.key for r in booking.recipients}
 
 
@@ -69,12 +79,13 @@ def clinic() -> Policy:
 
 
 def test_jit_notice_states_only_what_applies_to_the_form(clinic: Policy) -> None:
-    """The booking form collects identity and contact for reminders: the accountant (a reminders
-    recipient that receives only invoices) and every other purpose and rule are left out."""
+    """The booking form collects identity and contact for reminders, with the unticked newsletter
+    choice every form taking an email offers: the accountant (a reminders recipient that
+    receives only invoices) and every other purpose and rule are left out."""
     view = build_jit_notice(clinic, "booking")
-    assert [p.key for p in view.purposes] == ["reminders"]
+    assert [p.key for p in view.purposes] == ["reminders", "newsletter"]
     assert [r.key for r in view.recipients] == ["sms_gateway"]
-    assert [r.key for r in view.retention] == ["treatment_record"]
+    assert [r.key for r in view.retention] == ["treatment_record", "newsletter_record"]
     for fmt in ("md", "html"):
         text = html.unescape(render_jit_notice(clinic, "booking", fmt))  # type: ignore[arg-type]
         for field in ("Full name", "Email address", "Mobile number"):
@@ -83,15 +94,14 @@ def test_jit_notice_states_only_what_applies_to_the_form(clinic: Policy) -> None
         assert "our legitimate interests, balanced against yours" in text
         assert "Textwell Ltd" in text
         assert retention_rule(clinic.retention_by_key["treatment_record"]) in text
+        assert "Exercise newsletter" in text and "Newsletter list" in text  # the choice offered
         for absent in (
             "Treating your injury",
             "Keeping accounts",
-            "Exercise newsletter",
             "Your GP practice",
             "Notecloud",
             "Ledger & Co",
             "Invoices and accounts",
-            "Newsletter list",
             "Date of birth",
             "Description of your injury",
         ):

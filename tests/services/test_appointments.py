@@ -82,7 +82,13 @@ def test_optional_fields_are_never_a_condition_but_mandatory_ones_say_why(clinic
     optional = {
         f for f in policy.form_by_key["booking"].fields if not policy.field_by_key[f].required
     }
-    assert optional == {"gender", "postal_address", "pregnancy_details", "referrer_name"}
+    assert optional == {
+        "gender",
+        "postal_address",
+        "pregnancy_details",
+        "referrer_name",
+        "marketing_consent",  # the unticked marketing choice (S0-106): never a condition
+    }
     assert not optional & set(NEW_PATIENT)
     assert book(clinic, patient=NEW_PATIENT).status is AppointmentStatus.BOOKED
     without_history = {k: v for k, v in NEW_PATIENT.items() if k != "medical_history"}

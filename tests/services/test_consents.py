@@ -178,7 +178,7 @@ def test_a_material_change_needs_reconfirming_and_a_cosmetic_one_does_not(
     assert Consents(clinic, actor("harmonic", "mo")).reconfirmation_due("marketing") == []
     # the next notice adds a recipient of marketing data: what she agreed to has changed
     (tmp_path / "v3").mkdir()
-    change_policy(
+    material = change_policy(
         clinic,
         variant(
             tmp_path / "v3",
@@ -188,7 +188,10 @@ def test_a_material_change_needs_reconfirming_and_a_cosmetic_one_does_not(
              "    recipients: [mailing_services, it_hosting]\n    retention: marketing_preference"),
         ),
     )  # fmt: skip
+    assert material.reconfirm == {"marketing": 1}
     assert not reads_email(clinic, subject)
+    (changed,) = [e for e in events(clinic) if e.action == "policy.changed"][-1:]
+    assert "1 marketing consent(s) to confirm again" in (changed.reason or "")
     (due,) = Consents(clinic, actor("harmonic", "mo")).reconfirmation_due("marketing")
     assert (due.purpose, due.channel, due.reconfirm, due.live) == (
         "marketing",

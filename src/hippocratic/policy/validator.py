@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hippocratic.policy.checks.collection import check_cards, check_collection
+from hippocratic.policy.checks.collection import (
+    check_cards,
+    check_collection,
+    check_marketing_preference,
+)
 from hippocratic.policy.checks.cookie import check_cookies
 from hippocratic.policy.checks.disclosure import check_health_to_marketing, check_transfers
 from hippocratic.policy.checks.lawful_basis import check_lawful_bases
@@ -35,6 +39,7 @@ CHECKS = (
     check_transfers,
     check_retention,
     check_collection,
+    check_marketing_preference,
     check_cookies,
     check_records,
 )

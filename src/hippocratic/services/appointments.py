@@ -22,6 +22,7 @@ from hippocratic.errors import InputError, NotFound
 from hippocratic.guard.care_relationship import end_care, start_care
 from hippocratic.guard.decision import Action, Decision
 from hippocratic.policy.record_binding import AppointmentBinding
+from hippocratic.services import form_consent
 from hippocratic.services.capture import Capture, check
 from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.field_input import clean_values
@@ -114,7 +115,8 @@ class Appointments(ClinicService):
                 "book for an existing patient (subject) or a new one (patient)",
                 field="subject",
             )
-        values = clean_values(self.policy, booking.patient or {}, self.today())
+        given, marketing = form_consent.split(self.policy, booking.patient or {})
+        values = clean_values(self.policy, given, self.today())
         clinical_fields = (
             set(self.policy.records.clinical_entry.fields)
             if (self.policy.records.clinical_entry)
@@ -200,6 +202,8 @@ class Appointments(ClinicService):
                         f"clinician {booking.clinician}, booked {booking.starts_at.isoformat()}",
                     )
         self.enforce(assessment, booking.subject)
+        if booking.capture is not None:
+            form_consent.record(self.store, self.actor, subject, booking.capture, marketing)
         return self._shown(row, assessment.decision, self.key(subject))
 
     def _shown(

@@ -23,6 +23,7 @@ from hippocratic.domain.personal_detail import text
 from hippocratic.errors import InputError, NotFound
 from hippocratic.guard.decision import Action, Decision
 from hippocratic.policy.record_binding import CaseBinding
+from hippocratic.services import form_consent
 from hippocratic.services.capture import Capture, Channel, check
 from hippocratic.services.field_input import clean_values
 from hippocratic.services.field_value import FieldValue
@@ -99,7 +100,8 @@ class Cases(PatientListing):
         body = text(new.text, "text")
         if not body and self.policy.field_by_key[binding.text_field].required:
             raise InputError(f"say what the {new.kind.value} is about", field="text")
-        personal = clean_values(self.policy, new.person or {}, self.today())
+        given, marketing = form_consent.split(self.policy, new.person or {})
+        personal = clean_values(self.policy, given, self.today())
         records = Records(self.store, self.actor)
         indexes = records.indexes(personal)
         subject = new.subject or str(uuid.uuid4())
@@ -146,6 +148,8 @@ class Cases(PatientListing):
                 )
                 session.add(row)
         self.enforce(assessment, new.subject)
+        if new.capture is not None:
+            form_consent.record(self.store, self.actor, subject, new.capture, marketing)
         return self._shown(row, assessment.decision, self.key(subject))
 
     def _shown(self, row: CaseRow, decision: Decision, key: SubjectKey | None) -> Case:

@@ -143,8 +143,14 @@ class ConsentRules:
                 field="service",
             )
 
-    def authority(self, purpose: str, kind: ConsentKind, subject: str) -> Decision:
-        """May this actor record this choice? Decided here, audited by ``record``."""
+    def authority(
+        self, purpose: str, kind: ConsentKind, subject: str, form: str | None = None
+    ) -> Decision:
+        """May this actor record this choice? Decided here, audited by ``record``. Whoever
+        takes a policy form that asks for a purpose records the answer given on it."""
+        asked = self.policy.form_by_key.get(form or "")
+        if asked is not None and purpose in asked.purposes and self.role in self.compiled.roles:
+            return Decision(True, (f"consent:{purpose}/{kind.value}", f"form:{asked.key}"))
         if self.role == PATIENT_ROLE:
             if self.actor == f"patient:{subject}":
                 return Decision(True, (f"consent:{purpose}/{kind.value}", "consent:own-choice"))

@@ -85,15 +85,18 @@ class ConsentHistory:
 
 
 class Consents(ClinicService):
-    def record(self, subject: str, choice: ConsentChoice) -> list[ConsentEntry]:
+    def record(
+        self, subject: str, choice: ConsentChoice, captured_on: str | None = None
+    ) -> list[ConsentEntry]:
         """Record the choice, one event per channel; refused whole, with nothing stored, if
-        it is not a valid consent record or this actor may not record it."""
+        it is not a valid consent record or this actor may not record it. ``captured_on``
+        names the policy form it was asked on, whose taker records it (``form_consent``)."""
         rules = ConsentRules(self.policy, self.compiled, self.actor)
         purpose = rules.purpose(choice.purpose)
         channels = rules.channels(purpose, choice)
         wording = rules.wording(purpose, choice)
         rules.check(choice)
-        decision = rules.authority(purpose.key, choice.kind, subject)
+        decision = rules.authority(purpose.key, choice.kind, subject, captured_on)
         request = self.request(purpose.key, subject, (), Action.WRITE)
         now = self.now()
         written: list[ConsentEventRow] = []

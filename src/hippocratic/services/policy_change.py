@@ -6,7 +6,7 @@ notice versions, so the ledger shows under which policy each later decision was 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import Conflict, InputError, NotFound
+from hippocratic.guard.compiled_policy import compile_policy
 from hippocratic.policy.document import Policy
 from hippocratic.policy.validator import load_sound_policy_text
 from hippocratic.services import security_event
@@ -26,6 +27,7 @@ from hippocratic.storage.clinic import (
     PaymentRow,
     ReferralRow,
 )
+from hippocratic.storage.consent import stale_counts
 from hippocratic.storage.organisation import OrganisationRow
 from hippocratic.storage.staff import StaffRow
 
@@ -37,6 +39,9 @@ class PolicyChange:
     new_sha256: str
     old_notice: str
     new_notice: str
+    reconfirm: dict[str, int] = field(default_factory=dict)
+    """Per consent-based purpose whose terms changed: the consents to confirm again before
+    they count (the people are listed at /console/consents/reconfirm)."""
 
 
 RECORDS: dict[str, Any] = {
@@ -109,9 +114,12 @@ def change_policy(store: Store, policy_path: Path) -> PolicyChange:
                 f"{', '.join(sorted(stranded)[:10])}",
                 hint="give them another role (`hippocratic staff role`) or disable them first",
             )
+        accepted = {k: p.consent_terms for k, p in compile_policy(policy).purposes.items()
+                    if p.consent_required}  # fmt: skip
         change = PolicyChange(
-            key, row.policy_sha256, digest, current.notice.version, policy.notice.version
-        )
+            key, row.policy_sha256, digest, current.notice.version, policy.notice.version,
+            stale_counts(session, key, accepted),
+        )  # fmt: skip
         row.policy_yaml, row.policy_sha256 = text, digest
         row.name = policy.organisation.display_name
         security_event.record(
@@ -122,7 +130,10 @@ def change_policy(store: Store, policy_path: Path) -> PolicyChange:
             security_event.OPERATOR,
             "policy.changed",
             reason=f"policy sha256 {change.old_sha256} -> {digest}; notice "
-            f"{change.old_notice} -> {change.new_notice}",
+            f"{change.old_notice} -> {change.new_notice}"
+            + "".join(
+                f"; {n} {p} consent(s) to confirm again" for p, n in change.reconfirm.items()
+            ),
         )
     store.forget_policy(key)
     return change

@@ -16,7 +16,7 @@ holds for the very next decision. It can always be rebuilt from the events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from hashlib import sha256
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    func,
     or_,
     select,
 )
@@ -200,3 +201,22 @@ def stale(
 
 
 event.listen(ConsentEventRow.__table__, "after_create", install_for_table)
+
+
+def stale_counts(
+    session: Session, organisation: str, accepted: Mapping[str, Sequence[str]]
+) -> dict[str, int]:
+    """Per purpose, how many given consents stand on terms outside ``accepted``."""
+    counts: dict[str, int] = {}
+    for purpose, terms in accepted.items():
+        found = session.scalar(
+            select(func.count()).where(
+                ConsentStateRow.organisation_id == organisation,
+                ConsentStateRow.purpose == purpose,
+                ConsentStateRow.given.is_(True),
+                ~ConsentStateRow.terms_sha256.in_(list(terms)),
+            )
+        )
+        if found:
+            counts[purpose] = int(found)
+    return counts

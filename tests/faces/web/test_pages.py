@@ -55,7 +55,7 @@ def test_form_notice_and_twin(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Book a scan" in page.text
     twin = client.get("/harmonic/forms/booking/notice.json").json()
-    assert [p["key"] for p in twin["data"]["purposes"]] == ["care"]
+    assert [p["key"] for p in twin["data"]["purposes"]] == ["care", "marketing"]
 
 
 def test_ropa_page_csv_and_twin(client: TestClient) -> None:

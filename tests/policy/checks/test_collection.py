@@ -52,11 +52,11 @@ def test_a_card_number_showing_four_digits_or_fewer_is_sound(tmp_path: Path, dis
 def test_a_form_field_serving_none_of_its_purposes_is_refused(tmp_path: Path) -> None:
     path, line = mutate(
         tmp_path,
-        "    fields: [full_name, email, scan_type, history]",
-        "    fields: [full_name, email, scan_type, history, card_number]",
+        "    fields: [full_name, email, scan_type, history, newsletter]",
+        "    fields: [full_name, email, scan_type, history, newsletter, card_number]",
     )
     found = fired(path, "form.field_uncovered")
-    assert [(p.line, p.path) for p in found] == [(line, "forms[booking].fields[4]")]
+    assert [(p.line, p.path) for p in found] == [(line, "forms[booking].fields[5]")]
     assert "payment" in found[0].message
 
 

@@ -59,6 +59,12 @@ def update(
             "a running server enforces it within seconds",
             markup=False,
         )
+        for purpose, count in change.reconfirm.items():
+            console.print(
+                f"{count} consent(s) to {purpose} were given under terms this policy changes: "
+                "they no longer count until confirmed again (see /console/consents/reconfirm)",
+                markup=False,
+            )
 
     emit(asdict(change), as_json=as_json, render=render)
 

@@ -62,3 +62,35 @@ def check_collection(policy: Policy) -> Iterator[Finding]:
                     "add a purpose that uses this category to the form, or stop collecting "
                     "the field",
                 )
+
+
+def check_marketing_preference(policy: Policy) -> Iterator[Finding]:
+    """S0-106, PECR reg. 22: a form where people give us their email address themselves also
+    offers the marketing choice (unticked), so they can say no when they first give it. A form
+    filled in by someone else (a GP's referral) does not: only the person can choose."""
+    marketing = (
+        policy.purpose_by_key.get(policy.marketing.purpose or "") if policy.marketing else None
+    )
+    if marketing is None:
+        return
+    choice = [
+        field.key
+        for category in policy.categories
+        if category.key in marketing.categories and not category.special_category
+        for field in category.fields
+        if category.key not in ("identity", "contact")
+    ]
+    for f, form in enumerate(policy.forms):
+        fields = [policy.field_by_key.get(key) for key in form.fields]
+        if "email" not in form.fields or any(
+            field is not None and "data_subject" not in field.sources for field in fields
+        ):
+            continue
+        if not any(key in form.fields for key in choice):
+            yield (
+                ("forms", f, "fields"),
+                "form.marketing_preference",
+                f"form `{form.key}` takes an email address but offers no marketing choice",
+                f"add `{choice[0] if choice else 'marketing_consent'}` (shown unticked) and the "
+                f"`{marketing.key}` purpose to the form",
+            )
