@@ -129,6 +129,20 @@ def test_a_campaign_reaches_only_those_opted_in_on_its_channel_with_the_rfc_8058
         Campaigns(clinic, actor(*MO)).send(campaign, mailer)
 
 
+def test_a_text_message_campaign_is_counted_but_not_sent_without_a_gateway(
+    clinic: Store,
+) -> None:
+    ada = patient(clinic, "Ada Example", "ada@example.org")
+    opted_in(clinic, ada, "sms")
+    texts = draft(clinic, channel="sms", subject_line="News")
+    assert Campaigns(clinic, actor(*MO)).preview(Audience("marketing", "sms")) == 1
+    outbox = Outbox()
+    with pytest.raises(Conflict, match="no sms gateway"):
+        Campaigns(clinic, actor(*MO)).send(texts, outbox)
+    assert outbox.messages == []
+    assert Campaigns(clinic, actor(*MO)).campaigns()[0].sent_at is None  # still a draft
+
+
 @pytest.mark.promise("S0-12")
 def test_an_opt_out_at_ten_keeps_the_patient_out_of_a_send_a_minute_later(
     clinic: Store, clock: Any

@@ -161,6 +161,11 @@ class Campaigns(ClinicService):
                 raise NotFound(f"no campaign {campaign_id}", field="campaign")
             if row.sent_at is not None:
                 raise Conflict(f"campaign {row.name!r} was sent on {row.sent_at:%d %b %Y}")
+            if row.channel != "email":
+                raise Conflict(
+                    f"no {row.channel} gateway is set up: campaigns are sent by email (SMTP); "
+                    f"a {row.channel} campaign can be drafted and counted, not sent",
+                )
             purpose = self._purpose(row.purpose)
             criteria = tuple(Criterion(f, v) for f, v in json.loads(row.criteria))
             audience = Audience(purpose.key, row.channel, criteria)
