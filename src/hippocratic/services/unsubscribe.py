@@ -1,20 +1,22 @@
 """One-click unsubscribe: a signed link in every message, working without sign-in (S0-13,
 S0-44, S1-17; RFC 8058).
 
-The link carries the organisation, the patient, the purpose, the channel and the message, and
-an HMAC-SHA-256 under a secret of the organisation kept in the key store (never in the
-database), so it cannot be forged or pointed at someone else. Following it records a
+The link names the organisation and carries the patient, the purpose, the channel and the
+message sealed with AES-256-GCM under a secret of the organisation kept in the key store
+(never in the database): it reveals nothing about the patient to whoever sees the address
+(S0-108), and it cannot be forged or pointed at someone else. Following it records a
 withdrawal in the consent ledger as the patient's own act, effective for the very next send.
 """
 
 from __future__ import annotations
 
 import base64
-import hmac
 import json
+import secrets
 from dataclasses import dataclass
-from hashlib import sha256
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import update
 
 from hippocratic.domain.consent import ConsentKind, Control, Presentation
@@ -58,37 +60,38 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(store: Store, organisation: str, payload: bytes) -> bytes:
-    key = store.vault.minted_secret(organisation, LINK_KEY)
-    return hmac.new(key, DOMAIN + payload, sha256).digest()[:20]
+def _sealer(store: Store, organisation: str) -> AESGCM:
+    return AESGCM(store.vault.minted_secret(organisation, LINK_KEY))
 
 
 def issue(store: Store, link: Unsubscribe) -> str:
-    """The token for ``link``: compact JSON and its MAC, URL-safe."""
+    """The token for ``link``: the organisation's key, then the sealed details, URL-safe."""
     payload = json.dumps(
-        [link.organisation, link.subject, link.purpose, link.channel, link.message],
-        separators=(",", ":"),
+        [link.subject, link.purpose, link.channel, link.message], separators=(",", ":")
     ).encode("utf-8")
-    return f"{_b64(payload)}.{_b64(_mac(store, link.organisation, payload))}"
+    nonce = secrets.token_bytes(12)
+    sealed = _sealer(store, link.organisation).encrypt(
+        nonce, payload, DOMAIN + link.organisation.encode()
+    )
+    return f"{link.organisation}.{_b64(nonce + sealed)}"
 
 
 def read(store: Store, token: str) -> Unsubscribe:
     """The link a token stands for; ``InvalidLink`` if it was altered or made up."""
     try:
-        encoded, mac = token.split(".", 1)
-        payload = _unb64(encoded)
-        fields = json.loads(payload)
-        if not (isinstance(fields, list) and len(fields) == 5):
-            raise ValueError("shape")
-        link = Unsubscribe(*(str(f) for f in fields))
+        organisation, encoded = token.split(".", 1)
         with store.sessions() as session:
-            store.policy(session, link.organisation)
-        valid = hmac.compare_digest(_unb64(mac), _mac(store, link.organisation, payload))
-    except (ValueError, UnicodeDecodeError, NotFound) as exc:
+            store.policy(session, organisation)
+        blob = _unb64(encoded)
+        payload = _sealer(store, organisation).decrypt(
+            blob[:12], blob[12:], DOMAIN + organisation.encode()
+        )
+        fields = json.loads(payload)
+        if not (isinstance(fields, list) and len(fields) == 4):
+            raise ValueError("shape")
+    except (ValueError, UnicodeDecodeError, NotFound, InvalidTag) as exc:
         raise InvalidLink("this unsubscribe link is not one of ours") from exc
-    if not valid:
-        raise InvalidLink("this unsubscribe link is not one of ours")
-    return link
+    return Unsubscribe(organisation, *(str(f) for f in fields))
 
 
 def unsubscribe(store: Store, token: str) -> Unsubscribed:

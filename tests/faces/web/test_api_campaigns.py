@@ -52,7 +52,7 @@ def test_an_audience_on_the_service_bought_is_a_403_naming_the_rule(
     assert "health" in error["message"]
 
 
-@pytest.mark.promise("S0-13", "S1-17")
+@pytest.mark.promise("S0-13", "S1-17", "S0-108")
 def test_the_link_in_a_message_unsubscribes_without_sign_in(
     client: TestClient, clinic: Store
 ) -> None:
@@ -64,6 +64,8 @@ def test_the_link_in_a_message_unsubscribes_without_sign_in(
     path = "/" + url.split("/", 3)[3]
     page = client.get(path, headers={"accept": "text/html"})
     assert page.status_code == 200 and "Stop Harmonic Medical Sonography" in page.text
+    assert page.headers["referrer-policy"] == "same-origin"  # the link's address stays here
+    assert ada not in path
     assert _live(clinic, ada)  # following the link alone changes nothing (mail scanners)
     done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # RFC 8058
     assert done.status_code == 200 and "You are unsubscribed" in done.text
