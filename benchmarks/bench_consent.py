@@ -85,6 +85,8 @@ def fill(store: Store) -> str:
             connection.execute(SubjectRow.__table__.insert(), subjects)
             connection.execute(ConsentEventRow.__table__.insert(), events)
             connection.execute(ConsentStateRow.__table__.insert(), list(states.values()))
+    with store.engine.begin() as connection:  # what autovacuum would have done by now
+        connection.exec_driver_sql("ANALYZE")
     print(f"  filled: {PATIENTS:,} patients, {seq:,} consent events")
     return first
 

@@ -4,14 +4,17 @@ without sign-in, and every way of reaching a health field refused and audited.""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage, Message
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -27,6 +30,7 @@ from hippocratic.services.consents import ConsentChoice, Consents
 from hippocratic.services.mailer import SmtpMailer
 from hippocratic.services.policy_change import change_policy
 from hippocratic.services.records import Records
+from hippocratic.services.sms_gateway import WebhookSms
 from hippocratic.services.store import Store
 from hippocratic.services.unsubscribe import InvalidLink, unsubscribe
 from hippocratic.storage.campaign import CampaignMessageRow
@@ -129,18 +133,51 @@ def test_a_campaign_reaches_only_those_opted_in_on_its_channel_with_the_rfc_8058
         Campaigns(clinic, actor(*MO)).send(campaign, mailer)
 
 
-def test_a_text_message_campaign_is_counted_but_not_sent_without_a_gateway(
-    clinic: Store,
+class _Provider(BaseHTTPRequestHandler):
+    """An SMS provider's HTTP API, as far as Hippocratic uses it."""
+
+    received: ClassVar[list[tuple[str | None, dict[str, str]]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.headers.get("Authorization"), json.loads(body)))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def provider() -> Iterator[tuple[WebhookSms, list[tuple[str | None, dict[str, str]]]]]:
+    server = HTTPServer(("127.0.0.1", 0), _Provider)
+    _Provider.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield WebhookSms(f"http://127.0.0.1:{server.server_port}/send", "t0ken"), _Provider.received
+    finally:
+        server.shutdown()
+
+
+def test_a_text_campaign_goes_through_the_sms_gateway_and_waits_without_one(
+    clinic: Store, provider: tuple[WebhookSms, list[tuple[str | None, dict[str, str]]]]
 ) -> None:
+    gateway, received = provider
     ada = patient(clinic, "Ada Example", "ada@example.org")
     opted_in(clinic, ada, "sms")
+    opted_in(clinic, patient(clinic, "Bob Example", "bob@example.org"), "email")
     texts = draft(clinic, channel="sms", subject_line="News")
-    assert Campaigns(clinic, actor(*MO)).preview(Audience("marketing", "sms")) == 1
     outbox = Outbox()
     with pytest.raises(Conflict, match="no sms gateway"):
         Campaigns(clinic, actor(*MO)).send(texts, outbox)
-    assert outbox.messages == []
     assert Campaigns(clinic, actor(*MO)).campaigns()[0].sent_at is None  # still a draft
+    report = Campaigns(clinic, actor(*MO)).send(texts, outbox, gateway)
+    assert (report.audience, report.sent, outbox.messages) == (1, 1, [])
+    ((authorisation, message),) = received
+    assert authorisation == "Bearer t0ken"
+    assert message["to"] == "+447700900123"
+    assert "Hello Ada Example" in message["body"] and "/unsubscribe/harmonic." in message["body"]
 
 
 @pytest.mark.promise("S0-12")

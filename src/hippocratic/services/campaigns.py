@@ -1,12 +1,12 @@
-"""Campaigns by channel, sent only to those whose consent counts at the moment of sending.
-
-A campaign is a template and an audience (``services.audience``). The template may use only
+"""Campaigns by channel, sent only to those whose consent counts at the moment of sending:
+a campaign is a template and an audience (``services.audience``). The template may use only
 ``{name}``, ``{clinic}`` and ``{unsubscribe_url}``, and must carry the unsubscribe link
 (S0-13); a placeholder naming any other field is refused, and one naming health data is a
 refusal on the ledger. Sending evaluates the audience at that moment, checks each person's
 consent on the channel again just before their message, reads their name and address
-through the guard (so each message is an audited access), sends it through the mailer with
-the RFC 8058 headers, and logs it in the patient's communications. An opt-out recorded at
+through the guard (so each message is an audited access), sends it (email through the mailer
+with the RFC 8058 headers, texts through the SMS gateway) and logs it in the patient's
+communications. An opt-out recorded at
 10:00 keeps the patient out of a send at 10:01.
 """
 
@@ -42,6 +42,7 @@ from hippocratic.services.audience import (
 from hippocratic.services.clinic_service import LONDON, ClinicService, refusal
 from hippocratic.services.mailer import Mailer, SmtpMailer, public_url, unsubscribable
 from hippocratic.services.records import Records
+from hippocratic.services.sms_gateway import SMS_URL_ENV, SmsFailed, SmsGateway, WebhookSms
 from hippocratic.services.unsubscribe import Unsubscribe, issue
 from hippocratic.storage.campaign import (
     CampaignMessageRow,
@@ -152,8 +153,13 @@ class Campaigns(ClinicService):
             counts = tallies(session, self.organisation)
             return [_view(row, counts.get(row.campaign_id, (0, 0, 0))) for row in rows]
 
-    def send(self, campaign_id: str, mailer: Mailer | None = None) -> SendReport:
+    def send(
+        self, campaign_id: str, mailer: Mailer | None = None, sms: SmsGateway | None = None
+    ) -> SendReport:
+        """Send a drafted campaign now: email through ``mailer`` (default SMTP from the
+        environment), texts through ``sms`` (default the webhook the environment names)."""
         relay = mailer or SmtpMailer.from_environment()
+        texts = sms or WebhookSms.from_environment()
         now = self.now()
         with self.store.sessions.begin() as session:
             row = session.get(CampaignRow, (self.organisation, campaign_id), with_for_update=True)
@@ -161,9 +167,9 @@ class Campaigns(ClinicService):
                 raise NotFound(f"no campaign {campaign_id}", field="campaign")
             if row.sent_at is not None:
                 raise Conflict(f"campaign {row.name!r} was sent on {row.sent_at:%d %b %Y}")
-            if row.channel != "email":
+            if row.channel not in ("email", "sms") or (row.channel == "sms" and texts is None):
                 raise Conflict(
-                    f"no {row.channel} gateway is set up: campaigns are sent by email (SMTP); "
+                    f"no {row.channel} gateway is set up (texts: {SMS_URL_ENV}); "
                     f"a {row.channel} campaign can be drafted and counted, not sent",
                 )
             purpose = self._purpose(row.purpose)
@@ -178,7 +184,7 @@ class Campaigns(ClinicService):
             self._record(session, purpose.key, True, f"campaign {campaign_id}: {len(everyone)}")
         sent = failed = skipped = 0
         for subject in everyone:
-            outcome = self._send_one(row, purpose, subject, relay)
+            outcome = self._send_one(row, purpose, subject, relay, texts)
             sent, failed, skipped = (
                 sent + (outcome == "sent"),
                 failed + (outcome == "failed"),
@@ -205,7 +211,14 @@ class Campaigns(ClinicService):
 
     # -- one message -----------------------------------------------------------------------
 
-    def _send_one(self, row: CampaignRow, purpose: Purpose, subject: str, relay: Mailer) -> str:
+    def _send_one(
+        self,
+        row: CampaignRow,
+        purpose: Purpose,
+        subject: str,
+        relay: Mailer,
+        texts: SmsGateway | None,
+    ) -> str:
         terms = self.compiled.purposes[purpose.key].consent_terms
         with reading(self.store.engine) as session:
             still = session.scalar(
@@ -234,16 +247,19 @@ class Campaigns(ClinicService):
             "clinic": self.policy.organisation.display_name,
             "unsubscribe_url": url,
         }
-        contact = self.policy.organisation.privacy_contact.email
-        sender = str(contact) if contact else f"no-reply@{self.organisation}.example.org"
-        message = unsubscribable(
-            sender, to.value, row.subject_line.format_map(fields), row.body.format_map(fields),
-            url, f"{row.name} <{row.campaign_id}.{self.organisation}.hippocratic>",
-        )  # fmt: skip
         status = "sent"
         try:
-            relay.send(message)
-        except (OSError, smtplib.SMTPException):
+            if row.channel == "sms" and texts is not None:
+                texts.send(to.value, row.body.format_map(fields))
+            else:
+                contact = self.policy.organisation.privacy_contact.email
+                sender = str(contact) if contact else f"no-reply@{self.organisation}.example.org"
+                relay.send(unsubscribable(
+                    sender, to.value, row.subject_line.format_map(fields),
+                    row.body.format_map(fields), url,
+                    f"{row.name} <{row.campaign_id}.{self.organisation}.hippocratic>",
+                ))  # fmt: skip
+        except (OSError, smtplib.SMTPException, SmsFailed):
             status = "failed"
         self._log(row, purpose, subject, message_id, status)
         return status

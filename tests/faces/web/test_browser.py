@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +20,8 @@ from typing import Any
 
 import pyotp
 import pytest
-import uvicorn
 from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
+from tests.faces.web.live_server import serving
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.services import demo, staff
@@ -64,12 +62,6 @@ class Clinic:
     """The subject id of a registered patient nobody has a care relationship with."""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     where = tmp_path_factory.mktemp("browser")
@@ -85,24 +77,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     secret = sign_in_service.provision(store, "harmonic", "frontdesk", by="test")
     users["frontdesk"] = demo.DemoAccount("frontdesk", "reception", FRONT_DESK, secret)
     known = Records(store, Actor("harmonic", "setup", "reception")).register("care", KNOWN)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(SHIPPED_POLICIES, where / "archive", store),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Clinic(f"http://127.0.0.1:{port}", store, users, known)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(SHIPPED_POLICIES, where / "archive", store)) as url:
+        yield Clinic(url, store, users, known)
     store.dispose()
 
 

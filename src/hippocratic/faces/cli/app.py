@@ -113,6 +113,7 @@ def _register() -> None:
         release,
         retention,
         serve,
+        site,
         staff,
         store,
     )
@@ -129,6 +130,7 @@ def _register() -> None:
     app.add_typer(keys.app, name="keys")
     app.add_typer(audit.app, name="audit")
     app.add_typer(release.app, name="release")
+    app.add_typer(site.app, name="site")
     app.add_typer(staff.staff_app, name="staff")
     app.add_typer(staff.token_app, name="token")
     app.add_typer(marketing.app, name="marketing")

@@ -20,6 +20,7 @@ from hippocratic import __version__
 from hippocratic.faces.web import error_pages
 from hippocratic.faces.web.notice_pages import notice_router
 from hippocratic.faces.web.request_guard import RequestGuard
+from hippocratic.faces.web.site import install_site
 from hippocratic.policy.document import Policy
 from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import notices
@@ -78,6 +79,7 @@ def create_app(
         app.include_router(console_router(TEMPLATES), prefix="/console")
         app.include_router(unsubscribe_router(TEMPLATES))
     app.add_middleware(RequestGuard)
+    install_site(app, TEMPLATES)
     return app
 
 
