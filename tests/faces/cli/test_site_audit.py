@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
+from tests.faces.web.live_server import serving
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
@@ -29,7 +27,7 @@ from hippocratic.services.site_register import (
     SiteRegister,
     judge,
 )
-from hippocratic.services.store import add_organisation, init_store
+from hippocratic.services.store import Store, add_organisation, init_store
 
 CHROMIUM = "/usr/bin/chromium"
 browser_needed = pytest.mark.skipif(
@@ -49,23 +47,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     where = tmp_path_factory.mktemp("audit")
     store = init_store(HARMONIC_POLICY, f"sqlite:///{where / 'store.db'}", where / "keys")
     add_organisation(store, HARMONY_POLICY)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(SHIPPED_POLICIES, where / "archive", store),
-        host="127.0.0.1", port=port, log_level="warning", access_log=False,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(SHIPPED_POLICIES, where / "archive", store)) as url:
+        yield url
     store.dispose()
 
 
@@ -173,3 +156,23 @@ def test_vendor_requests_are_judged_by_consent_page_and_payload() -> None:
     assert codes == ["request.health_leak", "request.health_leak"]
     on_scan = Observation("health-sensitive page", everything, [], [ga], sensitive=True)
     assert [f.code for f in judge(REGISTER, on_scan)] == ["request.sensitive_page"]
+
+
+def test_tidy_deletes_receipts_past_the_policys_retention(
+    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.services.test_cookie_consent import choice
+
+    from hippocratic.services import store as store_module
+    from hippocratic.services.cookie_consent import CookieReceipts
+
+    CookieReceipts(store, "harmonic").record(choice(store))
+    clock = store.clock
+    where = ["--db", database_url, "--keys", str(tmp_path / "keys"), "--json"]
+    monkeypatch.setattr(store_module, "SystemClock", lambda: clock)
+    kept = runner.invoke(app, ["site", "tidy", *where])
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.stdout)["data"] == {"harmonic": 0, "harmony": 0}
+    clock.advance(timedelta(days=200))  # type: ignore[attr-defined]
+    gone = runner.invoke(app, ["site", "tidy", *where])
+    assert json.loads(gone.stdout)["data"] == {"harmonic": 1, "harmony": 0}

@@ -10,8 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption
 from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services.cookie_consent import delete_expired_receipts
 from hippocratic.services.site_audit import CHROMIUM, AuditReport, audit_site
+from hippocratic.services.store import open_store
 
 app = typer.Typer(help="The public website: its cookie banner and tags.", no_args_is_help=True)
 
@@ -67,3 +70,21 @@ def _render(report: AuditReport) -> None:
         console.print(f"[red]✗[/] {text}", markup=True)
     if report.ok:
         console.print("No findings: nothing optional ran without consent.")
+
+
+@app.command("tidy")
+def tidy(db: DbOption = None, keys: KeysOption = None, as_json: JsonFlag = False) -> None:
+    """For cron: delete every cookie-consent receipt older than the policy's
+    cookies.consent_record_retention (default 6 months), one statement per organisation."""
+    wants_json(as_json)
+    store = open_store(db, keys)
+    try:
+        deleted = delete_expired_receipts(store)
+    finally:
+        store.dispose()
+
+    def show() -> None:
+        for organisation, count in deleted.items():
+            console.print(f"{organisation}: {count} expired receipt(s) deleted", markup=False)
+
+    emit(deleted, as_json=as_json, render=show)
