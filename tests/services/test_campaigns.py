@@ -27,6 +27,7 @@ from hippocratic.errors import AccessDenied, Conflict, InputError
 from hippocratic.services.audience import Audience, Criterion
 from hippocratic.services.campaigns import CampaignDraft, Campaigns
 from hippocratic.services.consents import ConsentChoice, Consents
+from hippocratic.services.dispatch import PostSpool
 from hippocratic.services.mailer import SmtpMailer
 from hippocratic.services.policy_change import change_policy
 from hippocratic.services.records import Records
@@ -326,3 +327,32 @@ def test_a_soft_opt_in_counts_only_where_the_policy_allows_it_and_as_recorded(
 
     Consents(clinic, actor(*MO)).record(ada, replace(soft, service="health_check_scan"))
     assert Campaigns(clinic, actor(*MO)).preview(Audience("marketing", "email")) == 1
+
+
+def test_a_letter_campaign_goes_into_the_print_spool(clinic: Store, tmp_path: Path) -> None:
+    change_policy(
+        clinic,
+        variant(
+            tmp_path,
+            ('version: "2024-11-18"', 'version: "2026-12-01"'),
+            ("any message or email Admin@harmonicmedicalsonography.com.\n      channels: [email, sms]",
+             "any message or email Admin@harmonicmedicalsonography.com.\n      channels: [email, sms, post]"),
+        ),
+    )  # fmt: skip
+    ada = Records(clinic, actor("harmonic", "rita")).register(
+        "care", {"full_name": "Ada Example", "postal_address": "1 Example Road, Manchester M1 1AA"}
+    )
+    new_words = clinic.policy_of("harmonic").purpose_by_key["marketing"].consent
+    assert new_words is not None and "post" in new_words.channels
+    agree(clinic, actor(*MO), ada, "marketing", ("post",))
+    letters = draft(clinic, channel="post", subject_line="Evening clinics")
+    with pytest.raises(Conflict, match="HIPPOCRATIC_POST_SPOOL"):
+        Campaigns(clinic, actor(*MO)).send(letters, Outbox())
+    spool = PostSpool(tmp_path / "spool")
+    report = Campaigns(clinic, actor(*MO)).send(letters, Outbox(), post=spool)
+    assert (report.audience, report.sent) == (1, 1)
+    (letter,) = (tmp_path / "spool").iterdir()
+    text = letter.read_text(encoding="utf-8")
+    assert text.startswith("Ada Example\n1 Example Road, Manchester M1 1AA\n")
+    assert "To stop these letters: http" in text and "/unsubscribe/harmonic." in text
+    assert letter.stat().st_mode & 0o777 == 0o600

@@ -4,16 +4,14 @@ a campaign is a template and an audience (``services.audience``). The template m
 (S0-13); a placeholder naming any other field is refused, and one naming health data is a
 refusal on the ledger. Sending evaluates the audience at that moment, checks each person's
 consent on the channel again just before their message, reads their name and address
-through the guard (so each message is an audited access), sends it (email through the mailer
-with the RFC 8058 headers, texts through the SMS gateway) and logs it in the patient's
-communications. An opt-out recorded at
+through the guard (so each message is an audited access), delivers it by its channel
+(``dispatch``) and logs it in the patient's communications. An opt-out recorded at
 10:00 keeps the patient out of a send at 10:01.
 """
 
 from __future__ import annotations
 
 import json
-import smtplib
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -40,9 +38,10 @@ from hippocratic.services.audience import (
     subjects,
 )
 from hippocratic.services.clinic_service import LONDON, ClinicService, refusal
-from hippocratic.services.mailer import Mailer, SmtpMailer, public_url, unsubscribable
+from hippocratic.services.dispatch import SETUP, DeliveryFailed, Outgoing, PostSpool, Transports
+from hippocratic.services.mailer import Mailer, public_url
 from hippocratic.services.records import Records
-from hippocratic.services.sms_gateway import SMS_URL_ENV, SmsFailed, SmsGateway, WebhookSms
+from hippocratic.services.sms_gateway import SmsGateway
 from hippocratic.services.unsubscribe import Unsubscribe, issue
 from hippocratic.storage.campaign import (
     CampaignMessageRow,
@@ -154,12 +153,15 @@ class Campaigns(ClinicService):
             return [_view(row, counts.get(row.campaign_id, (0, 0, 0))) for row in rows]
 
     def send(
-        self, campaign_id: str, mailer: Mailer | None = None, sms: SmsGateway | None = None
+        self,
+        campaign_id: str,
+        mailer: Mailer | None = None,
+        sms: SmsGateway | None = None,
+        post: PostSpool | None = None,
     ) -> SendReport:
-        """Send a drafted campaign now: email through ``mailer`` (default SMTP from the
-        environment), texts through ``sms`` (default the webhook the environment names)."""
-        relay = mailer or SmtpMailer.from_environment()
-        texts = sms or WebhookSms.from_environment()
+        """Send a drafted campaign now, through its channel's transport (``dispatch``; by
+        default those the environment sets up)."""
+        transports = Transports.from_environment(mailer, sms, post)
         now = self.now()
         with self.store.sessions.begin() as session:
             row = session.get(CampaignRow, (self.organisation, campaign_id), with_for_update=True)
@@ -167,9 +169,9 @@ class Campaigns(ClinicService):
                 raise NotFound(f"no campaign {campaign_id}", field="campaign")
             if row.sent_at is not None:
                 raise Conflict(f"campaign {row.name!r} was sent on {row.sent_at:%d %b %Y}")
-            if row.channel not in ("email", "sms") or (row.channel == "sms" and texts is None):
+            if not transports.ready(row.channel):
                 raise Conflict(
-                    f"no {row.channel} gateway is set up (texts: {SMS_URL_ENV}); "
+                    f"no {row.channel} gateway is set up ({SETUP.get(row.channel, '')}); "
                     f"a {row.channel} campaign can be drafted and counted, not sent",
                 )
             purpose = self._purpose(row.purpose)
@@ -184,7 +186,7 @@ class Campaigns(ClinicService):
             self._record(session, purpose.key, True, f"campaign {campaign_id}: {len(everyone)}")
         sent = failed = skipped = 0
         for subject in everyone:
-            outcome = self._send_one(row, purpose, subject, relay, texts)
+            outcome = self._send_one(row, purpose, subject, transports)
             sent, failed, skipped = (
                 sent + (outcome == "sent"),
                 failed + (outcome == "failed"),
@@ -212,12 +214,7 @@ class Campaigns(ClinicService):
     # -- one message -----------------------------------------------------------------------
 
     def _send_one(
-        self,
-        row: CampaignRow,
-        purpose: Purpose,
-        subject: str,
-        relay: Mailer,
-        texts: SmsGateway | None,
+        self, row: CampaignRow, purpose: Purpose, subject: str, transports: Transports
     ) -> str:
         terms = self.compiled.purposes[purpose.key].consent_terms
         with reading(self.store.engine) as session:
@@ -247,19 +244,17 @@ class Campaigns(ClinicService):
             "clinic": self.policy.organisation.display_name,
             "unsubscribe_url": url,
         }
+        contact = self.policy.organisation.privacy_contact.email
         status = "sent"
         try:
-            if row.channel == "sms" and texts is not None:
-                texts.send(to.value, row.body.format_map(fields))
-            else:
-                contact = self.policy.organisation.privacy_contact.email
-                sender = str(contact) if contact else f"no-reply@{self.organisation}.example.org"
-                relay.send(unsubscribable(
-                    sender, to.value, row.subject_line.format_map(fields),
-                    row.body.format_map(fields), url,
-                    f"{row.name} <{row.campaign_id}.{self.organisation}.hippocratic>",
-                ))  # fmt: skip
-        except (OSError, smtplib.SMTPException, SmsFailed):
+            transports.deliver(Outgoing(
+                row.channel, to.value, fields["name"], row.subject_line.format_map(fields),
+                row.body.format_map(fields), url,
+                f"{row.name} <{row.campaign_id}.{self.organisation}.hippocratic>",
+                str(contact) if contact else f"no-reply@{self.organisation}.example.org",
+                message_id,
+            ))  # fmt: skip
+        except DeliveryFailed:
             status = "failed"
         self._log(row, purpose, subject, message_id, status)
         return status
