@@ -101,3 +101,45 @@ def test_the_database_refuses_to_rewrite_audit_history(store, statement: str) ->
     with store.engine.connect() as connection:
         count = connection.exec_driver_sql("SELECT COUNT(*) FROM audit_event").scalar()
         assert count == 3  # each organisation's creation, then the registration
+
+
+def test_a_consent_held_before_the_ledger_is_carried_over_to_be_confirmed_again(
+    database_url: str,
+) -> None:
+    """Migration 0003: the old current-state row becomes a state with no event and empty
+    terms (it never counts until the patient confirms it); downgrading brings it back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from hippocratic.storage.schema import alembic_config
+
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0002")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            OrganisationRow.__table__.insert(),
+            {"organisation_id": "o", "name": "o", "policy_yaml": "", "policy_sha256": "",
+             "created_at": now},
+        )  # fmt: skip
+        connection.execute(
+            SubjectRow.__table__.insert(),
+            {"organisation_id": "o", "subject_id": "s", "created_at": now, "restricted": False},
+        )
+        connection.execute(
+            text("INSERT INTO consent (organisation_id, subject_id, purpose, given, "
+                 "recorded_at) VALUES ('o', 's', 'marketing', :yes, :at)"),
+            {"yes": True, "at": now},
+        )  # fmt: skip
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        carried = connection.execute(
+            text("SELECT purpose, channel, kind, given, terms_sha256, event_id FROM consent_state")
+        ).all()
+    assert [tuple(row) for row in carried] == [("marketing", "", "granted", True, "", None)]
+    command.downgrade(config, "0002")
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT purpose, given FROM consent")).all()
+    assert [tuple(row) for row in back] == [("marketing", True)]
+    engine.dispose()
