@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeAlias, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, SQLColumnExpression, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, SQLColumnExpression, select
 from sqlalchemy.orm import Session
 
-from hippocratic.storage.consent import ConsentStateRow
+from hippocratic.storage.consent import live_state
 
 T = TypeVar("T")
 Operand: TypeAlias = T | SQLColumnExpression[T]
@@ -54,14 +54,7 @@ class LedgerConsentStore:
         at: Operand[datetime],
         terms: Terms,
     ) -> ColumnElement[bool]:
-        return exists().where(
-            ConsentStateRow.organisation_id == organisation,
-            ConsentStateRow.subject_id == subject,
-            ConsentStateRow.purpose == purpose,
-            ConsentStateRow.given.is_(True),
-            or_(ConsentStateRow.expires_at.is_(None), ConsentStateRow.expires_at > at),
-            ConsentStateRow.terms_sha256.in_(terms),
-        )
+        return live_state(organisation, subject, purpose, at, terms)
 
     def is_live(
         self,

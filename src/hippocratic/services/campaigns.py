@@ -313,17 +313,8 @@ class Campaigns(ClinicService):
 
     def _firewall(self, audience: Audience) -> None:
         refused = refusals(Firewall(self.policy, self.compiled), audience)
-        if not refused:
-            return
-        with self.store.sessions.begin() as session:
-            guard = self.guard(session)
-            for name, decision in refused:
-                guard.record(
-                    self.request(audience.purpose, None, (), Action.SEARCH),
-                    decision,
-                    f"audience refused {name!r}: {decision.reason}",
-                )
-        raise refusal(refused[0][1])
+        if refused:
+            self._refuse(audience.purpose, "audience part", refused)
 
     def _template(self, purpose: Purpose, subject_line: str, body: str) -> None:
         try:
@@ -340,7 +331,7 @@ class Campaigns(ClinicService):
             shaped = [(n, firewall.refusal(purpose.key, n)) for n in unknown]
             health = [(n, d) for n, d in shaped if d is not None and _is_health(d)]
             if health:
-                self._firewall_placeholders(purpose, health)
+                self._refuse(purpose.key, "template placeholder", health)
             raise InputError(
                 f"a template may use only {{name}}, {{clinic}} and {{unsubscribe_url}}, "
                 f"not {{{unknown[0]}}}",
@@ -352,18 +343,17 @@ class Campaigns(ClinicService):
                 field="body",
             )
 
-    def _firewall_placeholders(
-        self, purpose: Purpose, decisions: list[tuple[str, Decision]]
-    ) -> None:
+    def _refuse(self, purpose: str, what: str, refused: list[tuple[str, Decision]]) -> None:
+        """Every refused part on the ledger, with the rule that refused it; then the first."""
         with self.store.sessions.begin() as session:
             guard = self.guard(session)
-            for name, decision in decisions:
+            for name, decision in refused:
                 guard.record(
-                    self.request(purpose.key, None, (), Action.SEARCH),
+                    self.request(purpose, None, (), Action.SEARCH),
                     decision,
-                    f"template placeholder {{{name}}} refused: {decision.reason}",
+                    f"{what} {name!r} refused: {decision.reason}",
                 )
-        raise refusal(decisions[0][1])
+        raise refusal(refused[0][1])
 
     def _record(self, session: Session, purpose: str, allowed: bool, reason: str) -> None:
         self.guard(session).record(

@@ -21,8 +21,7 @@ from sqlalchemy import update
 
 from hippocratic.domain.consent import ConsentKind, Control, Presentation
 from hippocratic.errors import InputError, NotFound
-from hippocratic.services.actor import Actor
-from hippocratic.services.consent_choice import PATIENT_ROLE, ConsentChoice, patient_actor
+from hippocratic.services.consent_choice import ConsentChoice, patient_actor
 from hippocratic.services.consents import Consents
 from hippocratic.services.store import Store
 from hippocratic.storage.campaign import CampaignMessageRow
@@ -97,9 +96,7 @@ def read(store: Store, token: str) -> Unsubscribe:
 def unsubscribe(store: Store, token: str) -> Unsubscribed:
     """Withdraw the consent the message was sent under, on its channel, as the patient."""
     link = read(store, token)
-    actor: Actor = patient_actor(link.organisation, link.subject)
-    assert actor.role == PATIENT_ROLE
-    consents = Consents(store, actor)
+    consents = Consents(store, patient_actor(link.organisation, link.subject))
     consents.record(
         link.subject,
         ConsentChoice(

@@ -20,15 +20,13 @@ from sqlalchemy import (
     Text,
     and_,
     case,
-    exists,
     func,
-    or_,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hippocratic.storage.consent import ConsentStateRow
+from hippocratic.storage.consent import live_state
 from hippocratic.storage.database import Base, Instant
 
 
@@ -82,15 +80,7 @@ def channel_live(
 ) -> ColumnElement[bool]:
     """True where the subject's consent to ``purpose`` on ``channel`` counts at ``at``: the
     latest event on that channel is a yes, not lapsed, on the purpose's current terms."""
-    return exists().where(
-        ConsentStateRow.organisation_id == organisation,
-        ConsentStateRow.subject_id == subject,
-        ConsentStateRow.purpose == purpose,
-        ConsentStateRow.channel == channel,
-        ConsentStateRow.given.is_(True),
-        or_(ConsentStateRow.expires_at.is_(None), ConsentStateRow.expires_at > at),
-        ConsentStateRow.terms_sha256.in_(list(terms)),
-    )
+    return live_state(organisation, subject, purpose, at, list(terms), channel)
 
 
 def anonymise_sent(session: Session, organisation: str, before: datetime) -> int:

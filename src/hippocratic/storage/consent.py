@@ -22,12 +22,14 @@ from hashlib import sha256
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
     event,
+    exists,
     func,
     or_,
     select,
@@ -96,6 +98,30 @@ class ConsentStateRow(Base):
     """Empty for a state carried over from before the ledger: it counts for nothing until the
     person confirms it again."""
     event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+def live_state(
+    organisation: object,
+    subject: object,
+    purpose: object,
+    at: object,
+    terms: object,
+    channel: str | None = None,
+) -> ColumnElement[bool]:
+    """True where a current state gives consent to ``purpose`` (on ``channel``, or on any
+    channel when None), not lapsed at ``at``, standing on one of ``terms``. The operands are
+    values or SQL expressions (columns, bound parameters)."""
+    conditions = [
+        ConsentStateRow.organisation_id == organisation,
+        ConsentStateRow.subject_id == subject,
+        ConsentStateRow.purpose == purpose,
+        ConsentStateRow.given.is_(True),
+        or_(ConsentStateRow.expires_at.is_(None), ConsentStateRow.expires_at > at),
+        ConsentStateRow.terms_sha256.in_(terms),  # type: ignore[arg-type]
+    ]
+    if channel is not None:
+        conditions.append(ConsentStateRow.channel == channel)
+    return exists().where(*conditions)
 
 
 def digest(row: ConsentEventRow) -> str:
