@@ -209,3 +209,56 @@ def test_the_card_mask_of_the_fixture_policy_shows_four_digits() -> None:
     )
     assert decision.masked["card_number"].apply("4111-1111-1111-4242") == "••••••••••••4242"
     assert "display:card_number" in decision.rule_ids
+
+
+@pytest.mark.promise("S0-110", "S1-32")
+def test_a_patient_reads_their_own_record_even_when_restricted_and_nothing_else() -> None:
+    fields = ("full_name", "medical_history", "card_number", "referral_letter")
+    mine = decide(
+        compile_policy(HARMONIC),
+        AccessRequest(
+            "harmonic", "patient:p1", "patient", "rights_requests", "p1", fields, Action.READ
+        ),
+        SubjectFacts(restricted=True),
+    )
+    assert mine.allowed and mine.rule_ids[0] == "self:art15"
+    assert mine.masked["card_number"] == Mask(last_digits=4)
+    assert "medical_history" not in mine.masked
+    someone_else = decide(
+        compile_policy(HARMONIC),
+        AccessRequest(
+            "harmonic", "patient:p1", "patient", "rights_requests", "p2", fields, Action.READ
+        ),
+        SubjectFacts(),
+    )
+    assert not someone_else.allowed and someone_else.rule_ids == ("self:other",)
+    for purpose, action in (("rights_requests", Action.WRITE), ("care", Action.READ)):
+        other = decide(
+            compile_policy(HARMONIC),
+            AccessRequest("harmonic", "patient:p1", "patient", purpose, "p1", fields, action),
+            SubjectFacts(),
+        )
+        assert not other.allowed
+    unknown = decide(
+        compile_policy(HARMONIC),
+        AccessRequest(
+            "harmonic",
+            "patient:p1",
+            "patient",
+            "rights_requests",
+            "p1",
+            ("pages_visited",),
+            Action.READ,
+        ),
+        SubjectFacts(),
+    )
+    assert not unknown.allowed and unknown.denied_fields == ("pages_visited",)
+
+
+def test_without_a_rights_purpose_a_patient_reads_nothing() -> None:
+    decision = decide(
+        compile_policy(TESTWELL),
+        AccessRequest("testwell", "patient:p1", "patient", "care", "p1", (), Action.READ),
+        SubjectFacts(),
+    )
+    assert not decision.allowed

@@ -42,6 +42,8 @@ class CompiledPolicy:
     display_masks: dict[str, Mask]
     encrypted_fields: frozenset[str]
     identifier_fields: frozenset[str]
+    rights_purpose: str | None
+    """The purpose of rights requests, under which a patient reads their own record."""
     titles: dict[str, str]
     """What people call each role, purpose, category and field (``role:reception`` ->
     "Reception and administration"), so a denial speaks their language."""
@@ -99,6 +101,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         identifier_fields=frozenset(
             f.key for c in policy.categories for f in c.fields if f.identifier
         ),
+        rights_purpose=policy.rights.purpose,
         titles={
             **{f"role:{r.key}": r.title for r in policy.roles},
             **{f"purpose:{p.key}": p.title for p in policy.purposes},

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+SELF_ROLE = "patient"
+"""The role of a patient acting for themselves (signed in to the portal, or following a link
+we sent them): not a staff role, and never one a policy defines."""
+
+
+def self_actor(subject: str) -> str:
+    """The actor name of the patient ``subject`` acting for themselves."""
+    return f"patient:{subject}"
+
+
 class Action(StrEnum):
     READ = "read"
     WRITE = "write"

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hippocratic.guard.compiled_policy import CompiledPolicy, CompiledRole
-from hippocratic.guard.decision import AccessRequest, Action, Decision, Mask
+from hippocratic.guard.decision import (
+    SELF_ROLE,
+    AccessRequest,
+    Action,
+    Decision,
+    Mask,
+    self_actor,
+)
 
 REDACTED = Mask()
 
@@ -45,6 +52,8 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
     """Each reason is written for the person refused: the policy's own names for roles,
     purposes, categories and fields, and what they can do about it; the rule ids say the same
     to a DPO or an auditor."""
+    if request.role == SELF_ROLE:
+        return _own_record(policy, request)
     title = policy.title
     role = policy.roles.get(request.role)
     if role is None:
@@ -144,4 +153,48 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
                 "emergency, use break-glass and say why",
                 categories,
             )
+    return Decision(True, tuple(rules), masked, categories=tuple(categories))
+
+
+def _own_record(policy: CompiledPolicy, request: AccessRequest) -> Decision:
+    """A patient reading their own record (Art. 15): only their own, only to read, only under
+    the rights purpose, and only what that purpose covers, with display masks (a card's last
+    four digits) kept. Restriction does not stop it: it limits our use, not their access."""
+    if request.subject is None or request.actor != self_actor(request.subject):
+        return Decision(
+            False, ("self:other",), reasons=("a patient may read only their own record",)
+        )
+    if (
+        policy.rights_purpose is None
+        or request.purpose != policy.rights_purpose
+        or request.action is not Action.READ
+    ):
+        return Decision(
+            False,
+            (f"self:{request.action.value}:{request.purpose}",),
+            reasons=("a patient signed in may read their own record; anything else is a request",),
+        )
+    purpose = policy.purposes[request.purpose]
+    rules = ["self:art15"]
+    categories: list[str] = []
+    masked: dict[str, Mask] = {}
+    denied = [
+        field
+        for field in request.fields
+        if policy.field_category.get(field) not in purpose.categories
+    ]
+    if denied:
+        return Decision(
+            False,
+            (*rules, *(f"self:field:{field}" for field in denied)),
+            reasons=tuple(f"“{field}” is not part of your record here" for field in denied),
+            denied_fields=tuple(denied),
+        )
+    for field in request.fields:
+        category = policy.field_category[field]
+        if category not in categories:
+            categories.append(category)
+        if field in policy.display_masks:
+            masked[field] = policy.display_masks[field]
+            rules.append(f"display:{field}")
     return Decision(True, tuple(rules), masked, categories=tuple(categories))

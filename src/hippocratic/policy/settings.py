@@ -51,6 +51,10 @@ class IdentityCheck(StrEnum):
 
 class Rights(PolicyModel):
     offered: list[RightName] = Field(default_factory=lambda: list(RightName))
+    purpose: Key | None = None
+    """The purpose under which requests are handled, and under which a patient signed in to
+    the portal reads their own record (Art. 15): its categories are what the patient sees.
+    Without one, requests are taken and timed but nothing is read for them."""
     deadline: Text = "one_calendar_month"
     extension_allowed: bool = True
     fee: FeeRule = FeeRule.FREE

@@ -22,14 +22,15 @@ from hippocratic.guard.decision import Decision
 from hippocratic.policy.document import Policy
 from hippocratic.policy.purpose import Purpose
 from hippocratic.services.actor import Actor
+from hippocratic.guard.decision import SELF_ROLE, self_actor
 from hippocratic.storage.consent import NO_CHANNEL
 
-PATIENT_ROLE = "patient"
-"""The role of a patient acting for themselves (an unsubscribe link, later the portal)."""
+PATIENT_ROLE = SELF_ROLE
 
 
-def patient_actor(organisation: str, subject: str) -> Actor:
-    return Actor(organisation, f"patient:{subject}", PATIENT_ROLE)
+def patient_actor(organisation: str, subject: str, request_id: str | None = None) -> Actor:
+    """The patient ``subject`` acting for themselves (the portal, an unsubscribe link)."""
+    return Actor(organisation, self_actor(subject), SELF_ROLE, request_id)
 
 
 @dataclass(frozen=True)

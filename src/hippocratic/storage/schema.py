@@ -19,6 +19,7 @@ from hippocratic.storage import (
     ledger,
     organisation,
     record,
+    rights_request,
     staff,
     subject,
 )
@@ -36,6 +37,7 @@ TABLE_MODULES = (
     collection,
     staff,
     campaign,
+    rights_request,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

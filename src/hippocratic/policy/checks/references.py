@@ -33,6 +33,13 @@ def check_references(policy: Policy) -> Iterator[Finding]:
                 ("purposes", p, "retention"), [purpose.retention], rules, "retention rule"
             )
     for r, role in enumerate(policy.roles):
+        if role.key == "patient":
+            yield (
+                ("roles", r, "key"),
+                "role.reserved",
+                "`patient` is the role of a patient acting for themselves, not a staff role",
+                "name the staff role something else",
+            )
         yield from _known(("roles", r, "purposes"), role.purposes, purposes, "purpose")
         yield from _known(("roles", r, "categories"), role.categories, categories, "category")
         yield from _known(("roles", r, "masked_fields"), role.masked_fields, fields, "field")
@@ -41,6 +48,8 @@ def check_references(policy: Policy) -> Iterator[Finding]:
             ("recipients", r, "categories"), recipient.categories, categories, "category"
         )
         yield from _known(("recipients", r, "purposes"), recipient.purposes, purposes, "purpose")
+    if policy.rights.purpose is not None:
+        yield from _known(("rights", "purpose"), [policy.rights.purpose], purposes, "purpose")
     for f, form in enumerate(policy.forms):
         yield from _known(("forms", f, "fields"), form.fields, fields, "field")
         yield from _known(("forms", f, "purposes"), form.purposes, purposes, "purpose")
