@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
 SELF_ROLE = "patient"
 """The role of a patient acting for themselves (signed in to the portal, or following a link
 we sent them): not a staff role, and never one a policy defines."""

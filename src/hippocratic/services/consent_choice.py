@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from hippocratic.domain.consent import ConsentKind, Presentation, refusal
 from hippocratic.errors import CONSENT_REFUSALS, ConsentWordingMismatch, InputError
 from hippocratic.guard.compiled_policy import CompiledPolicy, soft_opt_in_allowed
-from hippocratic.guard.decision import Decision
+from hippocratic.guard.decision import SELF_ROLE, Decision, self_actor
 from hippocratic.policy.document import Policy
 from hippocratic.policy.purpose import Purpose
 from hippocratic.services.actor import Actor
-from hippocratic.guard.decision import SELF_ROLE, self_actor
 from hippocratic.storage.consent import NO_CHANNEL
 
 PATIENT_ROLE = SELF_ROLE
