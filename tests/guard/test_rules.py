@@ -232,10 +232,27 @@ def test_a_patient_reads_their_own_record_even_when_restricted_and_nothing_else(
         SubjectFacts(),
     )
     assert not someone_else.allowed and someone_else.rule_ids == ("self:other",)
+    request = decide(
+        compile_policy(HARMONIC),
+        AccessRequest(
+            "harmonic", "patient:p1", "patient", "rights_requests", "p1", (), Action.CREATE
+        ),
+        SubjectFacts(),
+    )
+    assert request.allowed and request.rule_ids == ("self:request",)
     for purpose, action in (("rights_requests", Action.WRITE), ("care", Action.READ)):
         other = decide(
             compile_policy(HARMONIC),
             AccessRequest("harmonic", "patient:p1", "patient", purpose, "p1", fields, action),
+            SubjectFacts(),
+        )
+        assert not other.allowed
+    for action in (Action.CREATE, Action.WRITE, Action.EXPORT):
+        other = decide(
+            compile_policy(HARMONIC),
+            AccessRequest(
+                "harmonic", "patient:p1", "patient", "rights_requests", "p1", fields, action
+            ),
             SubjectFacts(),
         )
         assert not other.allowed

@@ -159,16 +159,21 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
 def _own_record(policy: CompiledPolicy, request: AccessRequest) -> Decision:
     """A patient reading their own record (Art. 15): only their own, only to read, only under
     the rights purpose, and only what that purpose covers, with display masks (a card's last
-    four digits) kept. Restriction does not stop it: it limits our use, not their access."""
+    four digits) kept; or making a request about themselves (no fields). Restriction does not
+    stop either: it limits our use, not their access."""
     if request.subject is None or request.actor != self_actor(request.subject):
         return Decision(
             False, ("self:other",), reasons=("a patient may read only their own record",)
         )
-    if (
-        policy.rights_purpose is None
-        or request.purpose != policy.rights_purpose
-        or request.action is not Action.READ
-    ):
+    if policy.rights_purpose is None or request.purpose != policy.rights_purpose:
+        return Decision(
+            False,
+            (f"self:{request.action.value}:{request.purpose}",),
+            reasons=("a patient signed in may read their own record; anything else is a request",),
+        )
+    if request.action is Action.CREATE and not request.fields:
+        return Decision(True, ("self:request",))
+    if request.action is not Action.READ:
         return Decision(
             False,
             (f"self:{request.action.value}:{request.purpose}",),
