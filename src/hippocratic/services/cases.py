@@ -177,11 +177,11 @@ class Cases(PatientListing):
             and row.acknowledge_by < self.today(),
         )
 
-    def for_patient(self, subject: str, kind: CaseKind) -> Page[Case]:
+    def for_patient(self, subject: str, kind: CaseKind, purpose: str | None = None) -> Page[Case]:
         binding: CaseBinding = self.binding(kind.value)
         page = self.patient_page(
             subject,
-            binding.purpose,
+            purpose or binding.purpose,
             [binding.text_field],
             CaseRow,
             (CaseRow.received_at, CaseRow.case_id),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from hippocratic.domain.personal_detail import text
@@ -280,11 +280,16 @@ class RightsRequests(PatientListing):
         self, session: Session, request_id: str, name: str, status: StepStatus, log: str
     ) -> None:
         """Write one step of a request to its log, in the caller's transaction."""
+        steps = select(func.count()).where(
+            RightsStepRow.organisation_id == self.organisation,
+            RightsStepRow.request_id == request_id,
+        )
         session.add(
             RightsStepRow(
                 organisation_id=self.organisation,
                 step_id=str(uuid.uuid4()),
                 request_id=request_id,
+                number=(session.scalar(steps) or 0) + 1,
                 name=name,
                 status=status.value,
                 at=self.now(),
@@ -390,7 +395,7 @@ class RightsRequests(PatientListing):
                 RightsStepRow.organisation_id == self.organisation,
                 RightsStepRow.request_id.in_(ids),
             )
-            .order_by(RightsStepRow.at, RightsStepRow.step_id)
+            .order_by(RightsStepRow.number, RightsStepRow.at)
         ):
             steps.setdefault(step.request_id, []).append(step)
         return pauses, steps

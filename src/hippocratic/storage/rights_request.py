@@ -97,6 +97,8 @@ class RightsStepRow(Base):
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     step_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     request_id: Mapped[str] = mapped_column(String(36))
+    number: Mapped[int] = mapped_column(Integer)
+    """The step's place in the request's log: 1, 2, 3..."""
     name: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(Instant)

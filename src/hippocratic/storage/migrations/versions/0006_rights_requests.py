@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.String(length=64), nullable=False),
         sa.Column("step_id", sa.String(length=36), nullable=False),
         sa.Column("request_id", sa.String(length=36), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),

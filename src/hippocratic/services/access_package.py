@@ -1,0 +1,425 @@
+"""The answer to a subject access request (Art. 15): everything held about the patient, and the
+information the law says goes with it.
+
+Everything is read through the guard under the policy's rights purpose, each kind of record
+one audited read: the patient's details by category, appointments, referrals, clinical entries,
+communications, payments (card numbers only ever as their last four digits), enquiries and
+complaints, every consent event, their rights requests, and who accessed their record, when and
+why. With it: the purposes, the recipients, how long each kind of data is kept, where data not
+collected from them came from, and how to complain to the ICO. A request scoped to a date range
+carries only the records of that range; an item held back (third-party data, the serious-harm
+exemption) is left out and listed as withheld, with the exemption named.
+
+Free text that seems to be about someone else (a relative named, another person's email
+address or phone number) is flagged for the DPO to redact or keep, with a reason, before the
+package can be checked and released (``access_release``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from hippocratic.guard.decision import Action
+from hippocratic.policy.document import Policy
+from hippocratic.policy.notice import NoticeView, build_notice
+from hippocratic.services.appointments import Appointments
+from hippocratic.services.cases import CaseKind, Cases
+from hippocratic.services.clinic_service import ClinicService
+from hippocratic.services.clinical_entries import ClinicalEntries
+from hippocratic.services.communications import Communications
+from hippocratic.services.consents import Consents
+from hippocratic.services.field_value import FieldState, FieldValue
+from hippocratic.services.page import MAX_LIMIT, Page
+from hippocratic.services.patients import Patients
+from hippocratic.services.payments import Payments
+from hippocratic.services.referrals import Referrals
+from hippocratic.storage.ledger_history import history
+
+PACKAGE_VERSION = 1
+ACCESS_PAGE = 1000
+"""Audit events read per page when the access history is gathered."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record in a section: its reference (``kind:id``), when it happened, its values."""
+
+    ref: str
+    at: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Free text that may be about someone else: the DPO redacts or keeps it, with a reason."""
+
+    ref: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Withheld:
+    ref: str
+    kind: str
+    exemption: str
+
+
+@dataclass(frozen=True)
+class AccessPackage:
+    version: int
+    organisation: str
+    organisation_name: str
+    subject: str
+    request_id: str
+    built_at: str
+    scope_from: str | None
+    scope_to: str | None
+    details: list[dict[str, str]]
+    """The patient's own fields: key, category, field (its title), value (or why it is not
+    shown)."""
+    sections: list[Section]
+    information: dict[str, Any]
+    """Art. 15(1)-(2): purposes, recipients, retention, sources, rights, the ICO."""
+    withheld: list[Withheld] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AccessPackage:
+        return cls(
+            **{
+                **data,
+                "sections": [
+                    Section(s["key"], s["title"], [Item(**item) for item in s["items"]])
+                    for s in data["sections"]
+                ],
+                "withheld": [Withheld(**w) for w in data["withheld"]],
+                "flags": [Flag(**f) for f in data["flags"]],
+            }
+        )
+
+    def items(self) -> Iterator[Item]:
+        for section in self.sections:
+            yield from section.items
+
+
+EXEMPTIONS = {
+    "third_party": "information about another person (DPA 2018 Sch. 2 para 16)",
+    "serious_harm": "health data whose disclosure would be likely to cause serious harm "
+    "(DPA 2018 Sch. 3 para 5)",
+    "legal": "legal professional privilege (DPA 2018 Sch. 2 para 19)",
+}
+
+_RELATIVE = re.compile(
+    r"\b(husband|wife|partner|mother|father|mum|dad|son|daughter|brother|sister|"
+    r"grandmother|grandfather|friend|neighbour|neighbor|carer)\b",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+44\s?|0)(?:\d[\s-]?){9,10}")
+
+
+def third_party_flags(ref: str, text: str, own: Iterable[str]) -> list[Flag]:
+    """Why ``text`` may hold someone else's data: a relative named, or contact details that are
+    not the patient's own (``own``: their email and phone as held)."""
+    mine = {re.sub(r"\D", "", value) for value in own} | {value.lower() for value in own}
+    flags: list[Flag] = []
+    relative = _RELATIVE.search(text)
+    if relative:
+        flags.append(Flag(ref, f"mentions a {relative.group(1).lower()}"))
+    for email in _EMAIL.finditer(text):
+        if email.group(0).lower() not in mine:
+            flags.append(Flag(ref, "holds an email address that is not the patient's"))
+            break
+    for phone in _PHONE.finditer(text):
+        if re.sub(r"\D", "", phone.group(0)) not in mine:
+            flags.append(Flag(ref, "holds a phone number that is not the patient's"))
+            break
+    return flags
+
+
+def shown_text(value: object) -> str:
+    """A value as the package prints it: masked values with why, erased ones said so."""
+    if isinstance(value, FieldValue):
+        if value.state is FieldState.ERASED:
+            return "[erased]"
+        if value.state is FieldState.MASKED:
+            return f"{value.value} ({value.why})" if value.why else str(value.value)
+        return value.value or ""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def item_of(kind: str, record: Any, id_field: str, at_field: str) -> Item:
+    values = {
+        f.name: shown_text(getattr(record, f.name))
+        for f in fields(record)
+        if f.name not in ("subject_id", "subject", id_field)
+    }
+    return Item(
+        f"{kind}:{getattr(record, id_field)}", shown_text(getattr(record, at_field)), values
+    )
+
+
+def all_pages(read: Callable[[str | None], Page[Any]]) -> list[Any]:
+    found: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = read(cursor)
+        found.extend(page.items)
+        if page.next is None:
+            return found
+        cursor = page.next
+
+
+class AccessCollector(ClinicService):
+    """Gathers one patient's package as this actor (the DPO, or the patient themselves)."""
+
+    def collect(
+        self,
+        subject: str,
+        purpose: str,
+        request_id: str,
+        scope: tuple[date | None, date | None] = (None, None),
+        withheld: Mapping[str, str] = {},
+    ) -> AccessPackage:
+        """``withheld`` maps item references to the kind of exemption holding them back."""
+        details = Patients(self.store, self.actor).view(subject, purpose)
+        category = self.policy.category_of_field
+        rows = [
+            {
+                "key": key,
+                "category": category[key].title,
+                "field": details.titles[key],
+                "value": shown_text(value),
+            }
+            for key, value in details.fields.items()
+        ]
+        own = [v.value for k, v in details.fields.items() if k in ("email", "phone") and v.value]
+        sections = [s for s in self._sections(subject, purpose) if s is not None]
+        sections.append(self._access_history(subject, purpose))
+        start, end = scope
+        kept: list[Section] = []
+        held: list[Withheld] = []
+        flags: list[Flag] = []
+        for section in sections:
+            items = []
+            for item in section.items:
+                day = item.at[:10]
+                if (start and day < start.isoformat()) or (end and day > end.isoformat()):
+                    continue
+                if item.ref in withheld:
+                    kind = withheld[item.ref]
+                    held.append(Withheld(item.ref, kind, EXEMPTIONS.get(kind, kind)))
+                    continue
+                items.append(item)
+                if section.key in FREE_TEXT:
+                    for name in FREE_TEXT[section.key]:
+                        flags.extend(third_party_flags(item.ref, item.values.get(name, ""), own))
+            kept.append(Section(section.key, section.title, items))
+        return AccessPackage(
+            PACKAGE_VERSION,
+            self.organisation,
+            self.policy.organisation.display_name,
+            subject,
+            request_id,
+            self.now().isoformat(),
+            start.isoformat() if start else None,
+            end.isoformat() if end else None,
+            rows,
+            kept,
+            information(self.policy, build_notice(self.policy), details.fields, sections),
+            held,
+            flags,
+        )
+
+    def _sections(self, subject: str, purpose: str) -> Iterator[Section | None]:
+        store, actor, records = self.store, self.actor, self.policy.records
+
+        def section(
+            key: str, title: str, read: Callable[[str | None], Page[Any]], ids: tuple[str, str]
+        ) -> Section:
+            found = all_pages(read)
+            return Section(key, title, [item_of(key, record, *ids) for record in found])
+
+        if records.appointment is not None:
+            appointments = Appointments(store, actor)
+            yield section(
+                "appointment",
+                "Appointments",
+                lambda c: appointments.for_patient(subject, purpose, c, MAX_LIMIT),
+                ("appointment_id", "starts_at"),
+            )
+        if records.referral is not None:
+            referrals = Referrals(store, actor)
+            yield section(
+                "referral",
+                "Referrals",
+                lambda c: referrals.for_patient(subject, purpose, c, MAX_LIMIT),
+                ("referral_id", "received_at"),
+            )
+        if records.clinical_entry is not None:
+            entries = ClinicalEntries(store, actor)
+            yield section(
+                "clinical_entry",
+                "Clinical records",
+                lambda c: entries.for_patient(subject, purpose, c, MAX_LIMIT),
+                ("entry_id", "created_at"),
+            )
+        if records.communication is not None:
+            communications = Communications(store, actor)
+            yield section(
+                "communication",
+                "Communications",
+                lambda c: communications.for_patient(subject, purpose, c, MAX_LIMIT),
+                ("communication_id", "occurred_at"),
+            )
+        if records.payment is not None:
+            payments = Payments(store, actor)
+            yield section(
+                "payment",
+                "Payments",
+                lambda c: payments.for_patient(subject, purpose, c, MAX_LIMIT),
+                ("payment_id", "taken_at"),
+            )
+        cases = Cases(store, actor)
+        for kind, title in ((CaseKind.ENQUIRY, "Enquiries"), (CaseKind.COMPLAINT, "Complaints")):
+            if getattr(records, kind.value) is not None:
+                found = cases.for_patient(subject, kind, purpose).items
+                items = [item_of(kind.value, case, "case_id", "received_at") for case in found]
+                yield Section(kind.value, title, items)
+        consents = Consents(store, actor).history(subject, purpose)
+        yield Section(
+            "consent",
+            "Consents given and withdrawn",
+            [item_of("consent", event, "event_id", "at") for event in consents.events],
+        )
+
+    def _access_history(self, subject: str, purpose: str) -> Section:
+        """Who accessed the record, when and why, read from the audit ledger, all of it."""
+        request = self.request(purpose, subject, (), Action.READ)
+        items: list[Item] = []
+        with self.store.sessions.begin() as session:
+            assessment = self.assess(session, request, "access history for an access request")
+            if assessment.decision.allowed and assessment.facts.known:
+                offset = 0
+                while True:
+                    page = history(
+                        session, self.organisation, subject, limit=ACCESS_PAGE, offset=offset
+                    )
+                    for record in page:
+                        items.append(
+                            Item(
+                                f"access:{record.seq}",
+                                record.at,
+                                {
+                                    "who": self.compiled.title("role", record.role)
+                                    if record.role != "patient"
+                                    else "you",
+                                    "purpose": self.compiled.title("purpose", record.purpose),
+                                    "action": record.action,
+                                    "outcome": record.outcome,
+                                    "what": ", ".join(
+                                        self.compiled.title("category", c)
+                                        for c in record.categories
+                                    ),
+                                    "reason": record.reason or "",
+                                },
+                            )
+                        )
+                    if len(page) < ACCESS_PAGE:
+                        break
+                    offset += ACCESS_PAGE
+        self.enforce(assessment, subject)
+        return Section("access", "Who accessed your record, when and why", items)
+
+
+SOURCE_WORDS = {
+    "data_subject": "you",
+    "referrer": "the person or organisation that referred you",
+    "third_party": "someone else (for example a relative who booked for you)",
+    "public_source": "a public source",
+    "device": "your browser or device",
+    "generated": "created by us (for example a scan report or an invoice)",
+}
+
+FREE_TEXT = {
+    "clinical_entry": ("content",),
+    "communication": ("summary",),
+    "referral": ("letter", "reason"),
+    "enquiry": ("text", "outcome"),
+    "complaint": ("text", "outcome"),
+}
+"""The free-text values of each section, searched for third-party data."""
+
+
+def information(
+    policy: Policy,
+    notice: NoticeView,
+    held: Mapping[str, FieldValue],
+    sections: list[Section],
+) -> dict[str, Any]:
+    """Art. 15(1)(a)-(h) and 15(2) for this patient: only what applies to data held about them."""
+    category_of = policy.category_of_field
+    held_categories = {category_of[key].title for key in held if key in category_of}
+    sources = [
+        f"{policy.field_by_key[key].title}: "
+        + ", ".join(SOURCE_WORDS.get(s.value, s.value) for s in policy.field_by_key[key].sources)
+        for key in held
+        if key in policy.field_by_key
+    ]
+    referrers = [
+        f"referral from {item.values.get('referrer', '')} ({item.values.get('referrer_kind', '')})"
+        for section in sections
+        if section.key == "referral"
+        for item in section.items
+    ]
+    applies = [p for p in notice.purposes if set(p.categories) & held_categories]
+    authority = policy.organisation.supervisory_authority
+    return {
+        "purposes": [
+            {"title": p.title, "description": p.description, "lawful_basis": p.lawful_basis}
+            for p in applies
+        ],
+        "categories": sorted(held_categories),
+        "recipients": [
+            {"name": r.name, "kind": r.kind, "description": r.description}
+            for r in notice.recipients
+            if set(r.categories) & held_categories
+        ],
+        "retention": [
+            {"title": r.title, "period": r.period, "citation": r.citation or ""}
+            for r in notice.retention
+            if set(r.categories) & (held_categories | {p.title for p in applies})
+        ],
+        "sources": sources + referrers,
+        "automated_decisions": [p.title for p in applies if p.automated_decision],
+        "rights": [{"name": r.name, "description": r.description} for r in notice.rights],
+        "complaint": {
+            "name": authority.name,
+            "url": str(authority.complaint_url),
+            "phone": authority.phone,
+        },
+        "contact": notice.contact.model_dump(),
+    }
