@@ -189,7 +189,7 @@ def test_a_failed_build_is_a_failed_step_on_the_queue_until_run_again(
         raise OSError("the key store did not answer")
 
     monkeypatch.setattr(AccessCollector, "collect", outage)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="key store"):
         dpo.build(request.request_id)
     failed = dpo.queue()[0].request.failed_step
     assert failed is not None and failed.name == "build"
