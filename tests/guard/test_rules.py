@@ -279,3 +279,14 @@ def test_without_a_rights_purpose_a_patient_reads_nothing() -> None:
         SubjectFacts(),
     )
     assert not decision.allowed
+
+
+@pytest.mark.promise("S0-121", "S1-35")
+def test_restriction_stops_use_but_not_the_patients_own_requests() -> None:
+    compiled = compile_policy(HARMONIC)
+    restricted = SubjectFacts(restricted=True, consented_purposes=frozenset({"marketing"}))
+    for role, purpose in (("reception", "administration"), ("marketing", "marketing")):
+        used = decide(compiled, request(role, purpose, ("email",)), restricted)
+        assert not used.allowed and "restriction:art18" in used.rule_ids
+    answered = decide(compiled, request("dpo", "rights_requests", ("email",)), restricted)
+    assert answered.allowed

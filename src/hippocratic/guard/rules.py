@@ -1,6 +1,10 @@
 """The decision itself: deny by default, and name every rule that allowed or denied. A search
 may not filter on a field the actor sees only masked, or it would reveal it (invariant 7).
 
+A restricted subject's data may only be stored, used for legal claims, or used to answer the
+subject's own rights requests (lifting the restriction is one): Art. 18 limits our use, not
+their rights.
+
 Pure: the facts about the subject (consent, restriction, care relationship, break-glass) are
 passed in, so the same function decides in a request, in a job and in a property test.
 """
@@ -134,7 +138,12 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
             "or it has lapsed",
             categories,
         )
-    if facts.restricted and request.action is not Action.STORE and not purpose.legal_claims:
+    if (
+        facts.restricted
+        and request.action is not Action.STORE
+        and not purpose.legal_claims
+        and request.purpose != policy.rights_purpose
+    ):
         return _deny(
             [*rules, "restriction:art18"],
             "the patient has asked us to restrict the use of their data (UK GDPR Art. 18): it "

@@ -1,0 +1,145 @@
+"""Erasing a subject's records from the store: set-based deletes, one statement per kind, in the
+caller's transaction, and the counts of what each held.
+
+The subject row stays (a tombstone the audit ledger, consent ledger and rights requests still
+point at); so do the audit and consent ledgers themselves, which prove what was done and that
+no marketing may be sent (they refuse deletion). Campaign messages lose the subject instead of
+being deleted, so campaign counts stay true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hippocratic.storage.campaign import CampaignMessageRow
+from hippocratic.storage.care import CareRelationshipRow
+from hippocratic.storage.clinic import (
+    AppointmentRow,
+    CaseRow,
+    ClinicalEntryRow,
+    CommunicationRow,
+    PaymentRow,
+    ReferralRow,
+)
+from hippocratic.storage.record import SubjectFieldRow
+
+Table = (
+    type[ClinicalEntryRow]
+    | type[PaymentRow]
+    | type[CommunicationRow]
+    | type[CaseRow]
+    | type[AppointmentRow]
+    | type[ReferralRow]
+)
+RECORD_TABLES: dict[str, Table] = {
+    "clinical_entry": ClinicalEntryRow,
+    "payment": PaymentRow,
+    "communication": CommunicationRow,
+    "enquiry": CaseRow,
+    "complaint": CaseRow,
+    "appointment": AppointmentRow,
+    "referral": ReferralRow,
+}
+"""Each kind of clinic record and its table, in an order that deletes dependants first; the
+two kinds of case share a table (``CaseRow.kind`` tells them apart)."""
+
+
+def _of(table: Table, organisation: str, subject: str, kind: str) -> list[ColumnElement[bool]]:
+    where = [table.organisation_id == organisation, table.subject_id == subject]
+    if table is CaseRow:
+        where.append(CaseRow.kind == kind)
+    return where
+
+
+def held(session: Session, organisation: str, subject: str) -> dict[str, int]:
+    """How many records of each kind the subject has, and their fields (``field:<key>``)."""
+    counts: dict[str, int] = {}
+    for kind, table in RECORD_TABLES.items():
+        count = session.scalar(select(func.count()).where(*_of(table, organisation, subject, kind)))
+        if count:
+            counts[kind] = count
+    for field in session.scalars(
+        select(SubjectFieldRow.field).where(
+            SubjectFieldRow.organisation_id == organisation,
+            SubjectFieldRow.subject_id == subject,
+        )
+    ):
+        counts[f"field:{field}"] = 1
+    return counts
+
+
+def entry_fields(session: Session, organisation: str, subject: str) -> set[str]:
+    """The policy fields of the subject's clinical entries (a scan report, a history)."""
+    return set(
+        session.scalars(
+            select(ClinicalEntryRow.field).where(
+                ClinicalEntryRow.organisation_id == organisation,
+                ClinicalEntryRow.subject_id == subject,
+            )
+        )
+    )
+
+
+def attended(session: Session, organisation: str, subject: str) -> bool:
+    found = session.scalar(
+        select(func.count()).where(
+            AppointmentRow.organisation_id == organisation,
+            AppointmentRow.subject_id == subject,
+            AppointmentRow.status == "attended",
+        )
+    )
+    return bool(found)
+
+
+def erase_fields(session: Session, organisation: str, subject: str, fields: Iterable[str]) -> int:
+    """Delete these fields of the subject's own record, values and blind indexes alike."""
+    keys = list(fields)
+    if not keys:
+        return 0
+    result = session.execute(
+        delete(SubjectFieldRow).where(
+            SubjectFieldRow.organisation_id == organisation,
+            SubjectFieldRow.subject_id == subject,
+            SubjectFieldRow.field.in_(keys),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def erase_records(session: Session, organisation: str, subject: str, kinds: Iterable[str]) -> int:
+    """Delete the subject's records of these kinds (``RECORD_TABLES``); the count deleted."""
+    wanted = set(kinds)
+    deleted = 0
+    for kind, table in RECORD_TABLES.items():
+        if kind not in wanted:
+            continue
+        table_: Table = table
+        result = session.execute(
+            delete(table_).where(
+                table_.organisation_id == organisation, table_.subject_id == subject
+            )
+        )
+        deleted += int(result.rowcount)  # type: ignore[attr-defined]
+    return deleted
+
+
+def forget_everywhere(session: Session, organisation: str, subject: str) -> None:
+    """What goes with every erasure of the whole subject: care relationships ended and gone,
+    campaign messages no longer linked to them."""
+    session.execute(
+        delete(CareRelationshipRow).where(
+            CareRelationshipRow.organisation_id == organisation,
+            CareRelationshipRow.subject_id == subject,
+        )
+    )
+    session.execute(
+        update(CampaignMessageRow)
+        .where(
+            CampaignMessageRow.organisation_id == organisation,
+            CampaignMessageRow.subject_id == subject,
+        )
+        .values(subject_id=None)
+    )
