@@ -26,6 +26,7 @@ from hippocratic.policy.settings import FeeRule
 from hippocratic.services.rights_clock import LONDON, day_of, deadline_of
 from hippocratic.services.rights_requests import (
     EVIDENCE,
+    EXTENSION,
     OUTCOME,
     RequestStatus,
     RightsRequest,
@@ -33,9 +34,6 @@ from hippocratic.services.rights_requests import (
     StepStatus,
 )
 from hippocratic.storage.rights_request import RightsPauseRow, RightsRequestRow
-
-EXTENSION = "rights_extension"
-
 
 class RefusalGround(StrEnum):
     MANIFESTLY_UNFOUNDED = "manifestly_unfounded"

@@ -52,6 +52,7 @@ REQUESTER = "rights_requester"
 AUTHORITY = "rights_authority"
 EVIDENCE = "rights_identity"
 OUTCOME = "rights_outcome"
+EXTENSION = "rights_extension"
 """Vault bindings of a request's sealed values (a request's own words, not policy fields)."""
 
 
@@ -123,6 +124,7 @@ class RightsRequest:
     steps: tuple[Step, ...]
     closed_at: datetime | None
     outcome: FieldValue | None
+    extension_reason: FieldValue | None = None
 
     @property
     def due(self) -> date:
@@ -440,6 +442,9 @@ class RightsRequests(PatientListing):
             ),
             closed_at=row.closed_at,
             outcome=self._opened(decision, key, subject, OUTCOME, rid, row.outcome),
+            extension_reason=self._opened(
+                decision, key, subject, EXTENSION, rid, row.extension_reason
+            ),
         )
 
     def _opened(
