@@ -35,6 +35,7 @@ from hippocratic.services.rights_requests import (
 )
 from hippocratic.storage.rights_request import RightsPauseRow, RightsRequestRow
 
+
 class RefusalGround(StrEnum):
     MANIFESTLY_UNFOUNDED = "manifestly_unfounded"
     MANIFESTLY_EXCESSIVE = "manifestly_excessive"
