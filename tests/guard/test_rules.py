@@ -79,8 +79,10 @@ def test_no_decision_allows_without_a_matching_rule(data: st.DataObject) -> None
             assert field in decision.masked
     if the_purpose.consent_required:
         assert purpose in facts.consented_purposes
-    if facts.restricted:
-        assert action is Action.STORE or the_purpose.legal_claims
+    if facts.restricted:  # kept, used for legal claims, or to answer the patient's requests
+        assert (
+            action is Action.STORE or the_purpose.legal_claims or purpose == compiled.rights_purpose
+        )
     if the_role.care_relationship_required:
         assert facts.care_relationship or (facts.break_glass and the_role.break_glass)
 

@@ -24,7 +24,8 @@ from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
 from hippocratic.services.consent_choice import patient_actor
 from hippocratic.services.payments import CardPayment, PaymentMethod, Payments
-from hippocratic.services.rights_requests import NewRightsRequest, RequestChannel, RequestStatus
+from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
+from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
 
 CARE = "Providing your scan and report"

@@ -17,7 +17,8 @@ from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.erasure import Decision, Erasure
 from hippocratic.services.field_value import FieldState
 from hippocratic.services.records import Records
-from hippocratic.services.rights_requests import NewRightsRequest, RequestChannel, RequestStatus
+from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
+from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
 from hippocratic.storage.clinic import CaseRow, ClinicalEntryRow
 from hippocratic.storage.record import SubjectFieldRow

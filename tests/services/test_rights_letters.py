@@ -11,7 +11,8 @@ from hippocratic.errors import Conflict
 from hippocratic.policy.settings import RightName
 from hippocratic.services.rights_decisions import RefusalGround, RightsDecisions
 from hippocratic.services.rights_letters import LetterKind, RightsLetters, letters_for
-from hippocratic.services.rights_requests import NewRightsRequest, RequestChannel
+from hippocratic.services.rights_request import NewRightsRequest
+from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
 
 ICO = "https://ico.org.uk/make-a-complaint/"

@@ -16,13 +16,8 @@ from hippocratic.policy.settings import RightName
 from hippocratic.services.appointments import Appointments, Booking
 from hippocratic.services.consent_choice import patient_actor
 from hippocratic.services.rights_decisions import RefusalGround, RightsDecisions
-from hippocratic.services.rights_requests import (
-    NewRightsRequest,
-    RequestChannel,
-    Requester,
-    RequestStatus,
-    RightsRequests,
-)
+from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
+from hippocratic.services.rights_requests import RequestChannel, Requester, RightsRequests
 from hippocratic.services.store import Store
 from hippocratic.storage.rights_request import RightsRequestRow
 

@@ -25,8 +25,8 @@ from enum import Enum
 from typing import Any
 
 from hippocratic.guard.decision import Action
-from hippocratic.policy.document import Policy
-from hippocratic.policy.notice import NoticeView, build_notice
+from hippocratic.policy.notice import build_notice
+from hippocratic.services.access_information import information
 from hippocratic.services.appointments import Appointments
 from hippocratic.services.cases import CaseKind, Cases
 from hippocratic.services.clinic_service import ClinicService
@@ -249,7 +249,12 @@ class AccessCollector(ClinicService):
             end.isoformat() if end else None,
             rows,
             kept,
-            information(self.policy, build_notice(self.policy), details.fields, sections),
+            information(
+                self.policy,
+                build_notice(self.policy),
+                details.fields,
+                [i.values for s in sections if s.key == "referral" for i in s.items],
+            ),
             held,
             flags,
         )
@@ -355,15 +360,6 @@ class AccessCollector(ClinicService):
         return Section("access", "Who accessed your record, when and why", items)
 
 
-SOURCE_WORDS = {
-    "data_subject": "you",
-    "referrer": "the person or organisation that referred you",
-    "third_party": "someone else (for example a relative who booked for you)",
-    "public_source": "a public source",
-    "device": "your browser or device",
-    "generated": "created by us (for example a scan report or an invoice)",
-}
-
 FREE_TEXT = {
     "clinical_entry": ("content",),
     "communication": ("summary",),
@@ -372,54 +368,3 @@ FREE_TEXT = {
     "complaint": ("text", "outcome"),
 }
 """The free-text values of each section, searched for third-party data."""
-
-
-def information(
-    policy: Policy,
-    notice: NoticeView,
-    held: Mapping[str, FieldValue],
-    sections: list[Section],
-) -> dict[str, Any]:
-    """Art. 15(1)(a)-(h) and 15(2) for this patient: only what applies to data held about them."""
-    category_of = policy.category_of_field
-    held_categories = {category_of[key].title for key in held if key in category_of}
-    sources = [
-        f"{policy.field_by_key[key].title}: "
-        + ", ".join(SOURCE_WORDS.get(s.value, s.value) for s in policy.field_by_key[key].sources)
-        for key in held
-        if key in policy.field_by_key
-    ]
-    referrers = [
-        f"referral from {item.values.get('referrer', '')} ({item.values.get('referrer_kind', '')})"
-        for section in sections
-        if section.key == "referral"
-        for item in section.items
-    ]
-    applies = [p for p in notice.purposes if set(p.categories) & held_categories]
-    authority = policy.organisation.supervisory_authority
-    return {
-        "purposes": [
-            {"title": p.title, "description": p.description, "lawful_basis": p.lawful_basis}
-            for p in applies
-        ],
-        "categories": sorted(held_categories),
-        "recipients": [
-            {"name": r.name, "kind": r.kind, "description": r.description}
-            for r in notice.recipients
-            if set(r.categories) & held_categories
-        ],
-        "retention": [
-            {"title": r.title, "period": r.period, "citation": r.citation or ""}
-            for r in notice.retention
-            if set(r.categories) & (held_categories | {p.title for p in applies})
-        ],
-        "sources": sources + referrers,
-        "automated_decisions": [p.title for p in applies if p.automated_decision],
-        "rights": [{"name": r.name, "description": r.description} for r in notice.rights],
-        "complaint": {
-            "name": authority.name,
-            "url": str(authority.complaint_url),
-            "phone": authority.phone,
-        },
-        "contact": notice.contact.model_dump(),
-    }

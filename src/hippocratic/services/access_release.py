@@ -30,7 +30,7 @@ from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat, Rendered, render
 from hippocratic.services.access_package import EXEMPTIONS, AccessCollector, AccessPackage
 from hippocratic.services.rights_decisions import RightsDecisions
-from hippocratic.services.rights_requests import RequestStatus, RightsRequest, StepStatus
+from hippocratic.services.rights_request import RequestStatus, RightsRequest, StepStatus
 from hippocratic.storage.ciphertext import unseal
 from hippocratic.storage.clinic import record_field
 from hippocratic.storage.rights_request import RightsRequestRow, RightsWithholdingRow

@@ -32,7 +32,7 @@ from hippocratic.policy.settings import RightName
 from hippocratic.policy.wording import retention_rule
 from hippocratic.services.records import Records
 from hippocratic.services.rights_decisions import RightsDecisions
-from hippocratic.services.rights_requests import OUTCOME, RequestStatus, RightsRequest, StepStatus
+from hippocratic.services.rights_request import OUTCOME, RequestStatus, RightsRequest, StepStatus
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage.consent import ConsentEventRow
 from hippocratic.storage.rights_request import RightsRequestRow

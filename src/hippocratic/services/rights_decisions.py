@@ -24,15 +24,15 @@ from hippocratic.errors import AccessDenied, Conflict, InputError
 from hippocratic.guard.decision import SELF_ROLE, Action
 from hippocratic.policy.settings import FeeRule
 from hippocratic.services.rights_clock import LONDON, day_of, deadline_of
-from hippocratic.services.rights_requests import (
+from hippocratic.services.rights_request import (
     EVIDENCE,
     EXTENSION,
     OUTCOME,
     RequestStatus,
     RightsRequest,
-    RightsRequests,
     StepStatus,
 )
+from hippocratic.services.rights_requests import RightsRequests
 from hippocratic.storage.rights_request import RightsPauseRow, RightsRequestRow
 
 

@@ -17,7 +17,8 @@ from hippocratic.policy.document import Policy
 from hippocratic.policy.notice import build_notice
 from hippocratic.services.access_formats import LETTERS, Rendered, pdf
 from hippocratic.services.rights_clock import day_of
-from hippocratic.services.rights_requests import RequestStatus, RightsRequest, RightsRequests
+from hippocratic.services.rights_request import RequestStatus, RightsRequest
+from hippocratic.services.rights_requests import RightsRequests
 
 RIGHT_WORDS = {
     "access": "for a copy of your information",

@@ -11,15 +11,12 @@ and is written to the request's own log, failures included, so nothing stalls un
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from hippocratic.domain.personal_detail import text
-from hippocratic.domain.rights_deadline import TIMED_RIGHTS, RightsDeadline
+from hippocratic.domain.rights_deadline import TIMED_RIGHTS
 from hippocratic.errors import AccessDenied, InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision, self_actor
 from hippocratic.policy.settings import RightName
@@ -34,6 +31,20 @@ from hippocratic.services.rights_clock import (
     identity_rule,
     waiting_for,
 )
+from hippocratic.services.rights_request import (
+    AUTHORITY,
+    DETAIL,
+    EXTENSION,
+    OUTCOME,
+    REQUESTER,
+    NewRightsRequest,
+    QueueItem,
+    RequestStatus,
+    RightsRequest,
+    Step,
+    StepStatus,
+    failed_of,
+)
 from hippocratic.storage.ciphertext import SubjectKey
 from hippocratic.storage.rights_request import RightsPauseRow, RightsRequestRow, RightsStepRow
 from hippocratic.storage.subject import SubjectRow
@@ -46,117 +57,6 @@ __all__ = [
     "RightsRequest",
     "RightsRequests",
 ]
-
-DETAIL = "rights_detail"
-REQUESTER = "rights_requester"
-AUTHORITY = "rights_authority"
-EVIDENCE = "rights_identity"
-OUTCOME = "rights_outcome"
-EXTENSION = "rights_extension"
-"""Vault bindings of a request's sealed values (a request's own words, not policy fields)."""
-
-
-class RequestStatus(StrEnum):
-    OPEN = "open"
-    COMPLETED = "completed"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-    LINKED = "linked"
-    """A repeat of a request still open: linked to it, answered with it."""
-
-
-CLOSED = (RequestStatus.COMPLETED, RequestStatus.REFUSED, RequestStatus.WITHDRAWN)
-
-
-class StepStatus(StrEnum):
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    status: StepStatus
-    at: datetime
-    actor: str
-    log: str
-
-
-@dataclass(frozen=True)
-class NewRightsRequest:
-    subject: str
-    right: RightName
-    channel: RequestChannel
-    detail: str = ""
-    requester: Requester = Requester.SELF
-    requester_name: str | None = None
-    authority: str | None = None
-    """For a parent or representative: the evidence of their authority, and how far it goes."""
-    received_at: datetime | None = None
-    """When it reached us (a letter's arrival, a call's time); now if not given."""
-    scope_from: date | None = None
-    scope_to: date | None = None
-
-
-@dataclass(frozen=True)
-class RightsRequest:
-    request_id: str
-    subject_id: str
-    right: RightName
-    channel: RequestChannel
-    status: RequestStatus
-    received_at: datetime
-    recorded_by: str
-    requester: Requester
-    requester_name: FieldValue | None
-    detail: FieldValue | None
-    duplicate_of: str | None
-    identity_required: bool
-    identity_rule: str
-    identity_verified_at: datetime | None
-    fee_pence: int | None
-    extended: bool
-    scope_from: date | None
-    scope_to: date | None
-    waiting_for: str | None
-    deadline: RightsDeadline
-    days_left: int
-    steps: tuple[Step, ...]
-    closed_at: datetime | None
-    outcome: FieldValue | None
-    extension_reason: FieldValue | None = None
-
-    @property
-    def due(self) -> date:
-        return self.deadline.due
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is RequestStatus.OPEN
-
-    @property
-    def overdue(self) -> bool:
-        return self.is_open and self.days_left < 0
-
-    @property
-    def warning(self) -> bool:
-        """Due within the warning window (or overdue): the queue shows it first and loud."""
-        return self.is_open and self.days_left <= WARN_DAYS
-
-    @property
-    def failed_step(self) -> Step | None:
-        """The last step that failed and has not since been done: it needs running again."""
-        last: dict[str, Step] = {}
-        for step in self.steps:
-            last[step.name] = step
-        failed = [step for step in last.values() if step.status is StepStatus.FAILED]
-        return failed[-1] if failed else None
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    request: RightsRequest
-    patient: dict[str, FieldValue]
 
 
 class RightsRequests(PatientListing):
@@ -415,6 +315,11 @@ class RightsRequests(PatientListing):
         today = self.today()
         deadline = deadline_of(row, own_pauses, today)
         status = RequestStatus(row.status)
+        shown_steps = tuple(
+            Step(s.name, StepStatus(s.status), s.at, s.actor, s.log) for s in steps.get(rid, [])
+        )
+        days_left = (deadline.due - today).days
+        is_open = status is RequestStatus.OPEN
         return RightsRequest(
             request_id=rid,
             subject_id=subject,
@@ -436,15 +341,17 @@ class RightsRequests(PatientListing):
             scope_to=row.scope_to,
             waiting_for=waiting_for(row, own_pauses) if status is RequestStatus.OPEN else None,
             deadline=deadline,
-            days_left=(deadline.due - today).days,
-            steps=tuple(
-                Step(s.name, StepStatus(s.status), s.at, s.actor, s.log) for s in steps.get(rid, [])
-            ),
+            days_left=days_left,
+            steps=shown_steps,
             closed_at=row.closed_at,
             outcome=self._opened(decision, key, subject, OUTCOME, rid, row.outcome),
             extension_reason=self._opened(
                 decision, key, subject, EXTENSION, rid, row.extension_reason
             ),
+            due=deadline.due,
+            overdue=is_open and days_left < 0,
+            warning=is_open and days_left <= WARN_DAYS,
+            failed_step=failed_of(shown_steps) if is_open else None,
         )
 
     def _opened(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from hippocratic.faces.envelope import success
-from hippocratic.faces.web.api import bookings, campaigns, consents, oversight, patients
+from hippocratic.faces.web.api import bookings, campaigns, consents, oversight, patients, rights
 from hippocratic.faces.web.identity import Caller, caller
 
 
@@ -34,4 +34,5 @@ def api_router() -> APIRouter:
     router.include_router(oversight.router)
     router.include_router(consents.router)
     router.include_router(campaigns.router)
+    router.include_router(rights.router)
     return router
