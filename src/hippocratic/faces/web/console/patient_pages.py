@@ -34,6 +34,7 @@ from hippocratic.services.patients import ContactChannel, InboundContact, Patien
 from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.records import Records
 from hippocratic.services.referrals import Referrals
+from hippocratic.services.rights_requests import RightsRequests
 from hippocratic.services.store import Store
 from hippocratic.services.worklist import Worklist
 
@@ -128,6 +129,13 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
                 data[name] = part(cases, binding.purpose, load)
         data["art14_tasks"] = section(lambda: Art14Tasks(store, actor).for_patient(subject))
         data["consents"] = section(lambda: Consents(store, actor).history(subject, details.purpose))
+        rights = RightsRequests(store, actor)
+        purpose = policy.rights.purpose
+        data["rights"] = (
+            part(cases, purpose, lambda: rights.for_patient(subject))
+            if purpose
+            else {"shown": None, "refused": "this organisation takes no rights requests here"}
+        )
         data["cases"] = {
             kind.value: part(
                 cases,
