@@ -112,6 +112,7 @@ def _register() -> None:
         policy,
         release,
         retention,
+        rights,
         serve,
         site,
         staff,
@@ -134,6 +135,7 @@ def _register() -> None:
     app.add_typer(staff.staff_app, name="staff")
     app.add_typer(staff.token_app, name="token")
     app.add_typer(marketing.app, name="marketing")
+    app.add_typer(rights.app, name="rights")
 
 
 _register()
