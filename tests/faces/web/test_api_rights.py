@@ -107,3 +107,53 @@ def test_refusals_are_precise_and_other_clinics_see_nothing(
         headers=dee,
     )
     assert extra.status_code == 400
+
+
+@pytest.mark.promise("S1-37", "S0-121")
+def test_objection_and_restriction_through_the_api(client: TestClient, clinic: Store) -> None:
+    subject = patient(clinic)
+    dee = token(clinic, "harmonic", "dee")
+
+    def made(right: str) -> str:
+        body = {"right": right, "channel": "letter"}
+        answer = client.post(f"/api/v1/patients/{subject}/rights-requests", json=body, headers=dee)
+        rid: str = answer.json()["data"]["request_id"]
+        return rid
+
+    objection = made("objection")
+    waits = client.post(
+        f"/api/v1/rights-requests/{objection}/objection",
+        json={"purpose": "fraud_prevention"},
+        headers=dee,
+    )
+    assert waits.status_code == 409 and "balancing" in waits.json()["error"]["message"]
+    decided = client.post(
+        f"/api/v1/rights-requests/{objection}/balance",
+        json={"purpose": "fraud_prevention", "upheld": True,
+              "reasoning": "no fraud concern has ever been raised about this patient"},
+        headers=dee,
+    )  # fmt: skip
+    assert decided.json()["data"]["status"] == "completed"
+    marketing = client.post(
+        f"/api/v1/rights-requests/{made('objection')}/objection",
+        json={"purpose": "marketing", "evidence": "letter of 1 December"},
+        headers=dee,
+    )
+    assert marketing.status_code == 200 and marketing.json()["data"]["status"] == "completed"
+    restriction = made("restriction")
+    assert (
+        client.post(f"/api/v1/rights-requests/{restriction}/restrict", headers=dee).json()["data"][
+            "status"
+        ]
+        == "completed"
+    )
+    rita = token(clinic, "harmonic", "rita")
+    read = f"/api/v1/patients/{subject}?purpose=administration"
+    assert client.get(read, headers=rita).status_code == 403
+    lifted = client.post(
+        f"/api/v1/patients/{subject}/restriction/lift",
+        json={"reason": "the address was checked and is right"},
+        headers=dee,
+    )
+    assert lifted.status_code == 200, lifted.text
+    assert client.get(read, headers=rita).status_code == 200

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.api.rights_models import (
+    BalanceIn,
     ErasureIn,
     FeeIn,
     FeePaidIn,
     IdentityIn,
+    ObjectionIn,
     OutcomeIn,
     PauseIn,
     ReasonIn,
@@ -26,6 +28,7 @@ from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.access_formats import PackageFormat, Rendered
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.erasure import Erasure
+from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.rights_letters import LetterKind, RightsLetters
 from hippocratic.services.rights_request import NewRightsRequest
 
@@ -182,3 +185,29 @@ def letter(
 ) -> Response:
     letters = RightsLetters(store_of(request), who.actor)
     return _file(letters.letter(request_id, kind, as_pdf=pdf))
+
+
+@router.post("/rights-requests/{request_id}/objection", summary="Act on an objection")
+def objection(request: Request, who: Who, request_id: RecordId, given: ObjectionIn) -> Any:
+    """To direct marketing: consent withdrawn on every channel at once, answered. To
+    legitimate interests or a public task: 409 until the DPO records a balancing decision."""
+    objections = Objections(store_of(request), who.actor)
+    return success(objections.object_to(request_id, given.purpose, evidence=given.evidence))
+
+
+@router.post("/rights-requests/{request_id}/balance", summary="Decide an objection (DPO)")
+def balance(request: Request, who: Who, request_id: RecordId, given: BalanceIn) -> Any:
+    objections = Objections(store_of(request), who.actor)
+    return success(objections.balance(request_id, given.purpose, given.upheld, given.reasoning))
+
+
+@router.post("/rights-requests/{request_id}/restrict", summary="Restrict the data (DPO)")
+def restrict(request: Request, who: Who, request_id: RecordId) -> Any:
+    return success(Restrictions(store_of(request), who.actor).restrict(request_id))
+
+
+@router.post("/patients/{subject}/restriction/lift", summary="Tell the patient, then lift")
+def lift(request: Request, who: Who, subject: RecordId, given: ReasonIn) -> Any:
+    """Art. 18(3): the letter telling them is logged before the restriction ends."""
+    Restrictions(store_of(request), who.actor).lift(subject, given.reason)
+    return success({"subject": subject, "restricted": False})

@@ -69,3 +69,14 @@ class WithholdIn(Strict):
 
 class ErasureIn(Strict):
     restrict_instead: bool = False
+
+
+class ObjectionIn(Strict):
+    purpose: Key
+    evidence: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class BalanceIn(Strict):
+    purpose: Key
+    upheld: bool
+    reasoning: Reason

@@ -23,6 +23,7 @@ from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.erasure import Erasure
+from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.rights_clock import LONDON, RequestChannel, Requester
 from hippocratic.services.rights_decisions import RefusalGround
 from hippocratic.services.rights_letters import LetterKind, RightsLetters, letters_for
@@ -121,9 +122,12 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
             data["erasure"] = section(
                 lambda: Erasure(store_of(request), who.actor).plan(request_id)
             )
+        policy = store_of(request).policy_of(who.actor.organisation)
+        purposes = [{"key": p.key, "title": p.title, "basis": p.lawful_basis.value}
+                    for p in policy.purposes if "patients" in p.data_subjects]  # fmt: skip
         return render(
             templates, request, "console/rights_request.html", data, who,
-            grounds=list(RefusalGround), formats=list(PackageFormat),
+            grounds=list(RefusalGround), formats=list(PackageFormat), purposes=purposes,
         )  # fmt: skip
 
     @router.post("/rights/{request_id}/{action}")
@@ -158,6 +162,13 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
             ),
             "check": lambda: service.check(request_id),
             "release": lambda: service.release(request_id),
+            "objection": lambda: Objections(store_of(request), who.actor).object_to(
+                request_id, field("purpose", 64), evidence=field("evidence")
+            ),
+            "balance": lambda: Objections(store_of(request), who.actor).balance(
+                request_id, field("purpose", 64), field("upheld", 3) == "yes", field("reasoning")
+            ),
+            "restrict": lambda: Restrictions(store_of(request), who.actor).restrict(request_id),
             "erase": lambda: Erasure(store_of(request), who.actor).carry_out(
                 request_id, restrict_instead=field("restrict_instead", 3) == "yes"
             ),
