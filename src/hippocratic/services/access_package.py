@@ -37,6 +37,7 @@ from hippocratic.services.field_value import FieldState, FieldValue
 from hippocratic.services.page import MAX_LIMIT, Page
 from hippocratic.services.patients import Patients
 from hippocratic.services.payments import Payments
+from hippocratic.services.rectification import Rectification
 from hippocratic.services.referrals import Referrals
 from hippocratic.storage.ledger_history import history
 
@@ -314,6 +315,25 @@ class AccessCollector(ClinicService):
                 found = cases.for_patient(subject, kind, purpose).items
                 items = [item_of(kind.value, case, "case_id", "received_at") for case in found]
                 yield Section(kind.value, title, items)
+        corrections = Rectification(store, actor).corrections(subject)
+        yield Section(
+            "correction",
+            "Corrections and your statements",
+            [
+                Item(
+                    f"correction:{c.request_id}/{n}",
+                    c.at.isoformat(),
+                    {
+                        "what": c.title,
+                        "kind": c.kind,
+                        "was": shown_text(c.before),
+                        "now": shown_text(c.after),
+                        "about": c.target if c.kind == "statement" else "",
+                    },
+                )
+                for n, c in enumerate(corrections, 1)
+            ],
+        )
         consents = Consents(store, actor).history(subject, purpose)
         yield Section(
             "consent",

@@ -120,3 +120,25 @@ class RightsWithholdingRow(Base):
     reason: Mapped[bytes] = mapped_column(LargeBinary)
     by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(Instant)
+
+
+class RightsCorrectionRow(Base):
+    """A correction made for a rectification request, or a supplementary statement added to a
+    disputed clinical entry (which is never overwritten): what it was, what it became, sealed
+    under the patient's key, so the history of a corrected value is kept (Art. 16)."""
+
+    __tablename__ = "rights_correction"
+    __table_args__ = (Index("ix_rights_correction_subject", "organisation_id", "subject_id", "at"),)
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``correction`` of a field, or ``statement`` added to a clinical entry."""
+    target: Mapped[str] = mapped_column(String(120))
+    """The field corrected, or ``clinical_entry:<id>``."""
+    before: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    after: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(Instant)
+    by: Mapped[str] = mapped_column(String(128))

@@ -157,3 +157,30 @@ def test_objection_and_restriction_through_the_api(client: TestClient, clinic: S
     )
     assert lifted.status_code == 200, lifted.text
     assert client.get(read, headers=rita).status_code == 200
+
+
+@pytest.mark.promise("S1-33")
+def test_a_correction_through_the_api_keeps_the_old_value(
+    client: TestClient, clinic: Store
+) -> None:
+    subject = patient(clinic)
+    dee = token(clinic, "harmonic", "dee")
+    rid = client.post(
+        f"/api/v1/patients/{subject}/rights-requests",
+        json={"right": "rectification", "channel": "email"},
+        headers=dee,
+    ).json()["data"]["request_id"]
+    fixed = client.post(
+        f"/api/v1/rights-requests/{rid}/correct",
+        json={"field": "phone", "value": "020 7946 0000"},
+        headers=dee,
+    )
+    assert fixed.status_code == 200, fixed.text
+    history = client.get(f"/api/v1/patients/{subject}/corrections", headers=dee).json()["data"]
+    assert history[0]["before"]["value"] != history[0]["after"]["value"]
+    clinical = client.post(
+        f"/api/v1/rights-requests/{rid}/correct",
+        json={"field": "scan_report", "value": "x"},
+        headers=dee,
+    )
+    assert clinical.status_code == 400 and clinical.json()["error"]["field"] == "field"

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.api.rights_models import (
     BalanceIn,
+    CorrectionIn,
     ErasureIn,
     FeeIn,
     FeePaidIn,
@@ -21,6 +22,7 @@ from hippocratic.faces.web.api.rights_models import (
     ReasonIn,
     RefusalIn,
     RightsRequestIn,
+    StatementIn,
     WithholdIn,
 )
 from hippocratic.faces.web.identity import Caller, caller, store_of
@@ -29,6 +31,7 @@ from hippocratic.services.access_formats import PackageFormat, Rendered
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
+from hippocratic.services.rectification import Rectification
 from hippocratic.services.rights_letters import LetterKind, RightsLetters
 from hippocratic.services.rights_request import NewRightsRequest
 
@@ -211,3 +214,21 @@ def lift(request: Request, who: Who, subject: RecordId, given: ReasonIn) -> Any:
     """Art. 18(3): the letter telling them is logged before the restriction ends."""
     Restrictions(store_of(request), who.actor).lift(subject, given.reason)
     return success({"subject": subject, "restricted": False})
+
+
+@router.post("/rights-requests/{request_id}/correct", summary="Correct or complete a detail")
+def correct(request: Request, who: Who, request_id: RecordId, given: CorrectionIn) -> Any:
+    """The value it replaces is kept on the request; a clinical entry is never overwritten."""
+    rectification = Rectification(store_of(request), who.actor)
+    return success(rectification.correct(request_id, given.field, given.value))
+
+
+@router.post("/rights-requests/{request_id}/statement", summary="Add a supplementary statement")
+def statement(request: Request, who: Who, request_id: RecordId, given: StatementIn) -> Any:
+    rectification = Rectification(store_of(request), who.actor)
+    return success(rectification.statement(request_id, given.entry_id, given.statement))
+
+
+@router.get("/patients/{subject}/corrections", summary="A patient's corrections and statements")
+def corrections(request: Request, who: Who, subject: RecordId) -> Any:
+    return success(Rectification(store_of(request), who.actor).corrections(subject))

@@ -80,3 +80,13 @@ class BalanceIn(Strict):
     purpose: Key
     upheld: bool
     reasoning: Reason
+
+
+class CorrectionIn(Strict):
+    field: Key
+    value: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class StatementIn(Strict):
+    entry_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    statement: Reason

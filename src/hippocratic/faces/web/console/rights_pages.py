@@ -24,6 +24,7 @@ from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
+from hippocratic.services.rectification import Rectification
 from hippocratic.services.rights_clock import LONDON, RequestChannel, Requester
 from hippocratic.services.rights_decisions import RefusalGround
 from hippocratic.services.rights_letters import LetterKind, RightsLetters, letters_for
@@ -125,9 +126,14 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
         policy = store_of(request).policy_of(who.actor.organisation)
         purposes = [{"key": p.key, "title": p.title, "basis": p.lawful_basis.value}
                     for p in policy.purposes if "patients" in p.data_subjects]  # fmt: skip
+        entries = policy.records.clinical_entry
+        clinical = set(entries.fields) if entries is not None else set()
+        fields = [{"key": f.key, "title": f.title} for c in policy.categories for f in c.fields
+                  if not f.card_number and f.key not in clinical]  # fmt: skip
         return render(
             templates, request, "console/rights_request.html", data, who,
             grounds=list(RefusalGround), formats=list(PackageFormat), purposes=purposes,
+            fields=fields,
         )  # fmt: skip
 
     @router.post("/rights/{request_id}/{action}")
@@ -167,6 +173,12 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
             ),
             "balance": lambda: Objections(store_of(request), who.actor).balance(
                 request_id, field("purpose", 64), field("upheld", 3) == "yes", field("reasoning")
+            ),
+            "correct": lambda: Rectification(store_of(request), who.actor).correct(
+                request_id, field("field", 64), field("value")
+            ),
+            "statement": lambda: Rectification(store_of(request), who.actor).statement(
+                request_id, field("entry_id", 36), field("statement")
             ),
             "restrict": lambda: Restrictions(store_of(request), who.actor).restrict(request_id),
             "erase": lambda: Erasure(store_of(request), who.actor).carry_out(

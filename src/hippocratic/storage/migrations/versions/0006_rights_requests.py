@@ -113,8 +113,32 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "rights_correction",
+        sa.Column("organisation_id", sa.String(length=64), nullable=False),
+        sa.Column("request_id", sa.String(length=36), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("target", sa.String(length=120), nullable=False),
+        sa.Column("before", sa.LargeBinary(), nullable=True),
+        sa.Column("after", sa.LargeBinary(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "organisation_id", "request_id", "number", name=op.f("pk_rights_correction")
+        ),
+    )
+    with op.batch_alter_table("rights_correction", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rights_correction_subject", ["organisation_id", "subject_id", "at"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("rights_correction", schema=None) as batch_op:
+        batch_op.drop_index("ix_rights_correction_subject")
+    op.drop_table("rights_correction")
     with op.batch_alter_table("rights_request", schema=None) as batch_op:
         batch_op.drop_index("ix_rights_request_subject")
         batch_op.drop_index("ix_rights_request_queue")
