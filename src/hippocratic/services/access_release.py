@@ -29,6 +29,7 @@ from hippocratic.guard.decision import SELF_ROLE, Action
 from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat, Rendered, render
 from hippocratic.services.access_package import EXEMPTIONS, AccessCollector, AccessPackage
+from hippocratic.services.portable_data import portable_part
 from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import RequestStatus, RightsRequest, StepStatus
 from hippocratic.storage.ciphertext import unseal
@@ -62,6 +63,7 @@ class AccessRelease(RightsDecisions):
             if self._waiting_to_start(row):
                 raise Conflict("identity (or the fee) is still awaited: nothing is gathered yet")
             subject, scope = row.subject_id, (row.scope_from, row.scope_to)
+            portable = row.right == RightName.PORTABILITY.value
             withheld = {w.item: w.kind for w in self._withholdings(session, request_id)}
         withheld = {ref: kind for ref, kind in withheld.items() if kind != KEPT}
         try:
@@ -74,6 +76,8 @@ class AccessRelease(RightsDecisions):
         except Exception as error:  # the log names what broke; the step shows as failed
             self._failed(request_id, "build", f"{type(error).__name__}: {error}")
             raise
+        if portable:
+            package = portable_part(self.policy, package)
         sealed = self.seal(subject, PACKAGE, request_id, json.dumps(package.as_json()))
 
         def change(session: Session, row: RightsRequestRow) -> str:

@@ -23,6 +23,7 @@ from hippocratic.faces.web.api.rights_models import (
     RefusalIn,
     RightsRequestIn,
     StatementIn,
+    TransmitIn,
     WithholdIn,
 )
 from hippocratic.faces.web.identity import Caller, caller, store_of
@@ -31,6 +32,7 @@ from hippocratic.services.access_formats import PackageFormat, Rendered
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
+from hippocratic.services.portability import Portability
 from hippocratic.services.rectification import Rectification
 from hippocratic.services.rights_letters import LetterKind, RightsLetters
 from hippocratic.services.rights_request import NewRightsRequest
@@ -232,3 +234,10 @@ def statement(request: Request, who: Who, request_id: RecordId, given: Statement
 @router.get("/patients/{subject}/corrections", summary="A patient's corrections and statements")
 def corrections(request: Request, who: Who, subject: RecordId) -> Any:
     return success(Rectification(store_of(request), who.actor).corrections(subject))
+
+
+@router.post("/rights-requests/{request_id}/transmit", summary="Send to another controller (DPO)")
+def transmit(request: Request, who: Who, request_id: RecordId, given: TransmitIn) -> Any:
+    """The checked portable package, as a FHIR R4 Bundle, to the endpoint the patient named
+    (https only); a refusal or no answer is a failed step, and sending again re-runs it."""
+    return success(Portability(store_of(request), who.actor).transmit(request_id, given.endpoint))

@@ -90,3 +90,7 @@ class CorrectionIn(Strict):
 class StatementIn(Strict):
     entry_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
     statement: Reason
+
+
+class TransmitIn(Strict):
+    endpoint: Annotated[str, StringConstraints(min_length=8, max_length=500)]

@@ -24,6 +24,7 @@ from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
+from hippocratic.services.portability import Portability
 from hippocratic.services.rectification import Rectification
 from hippocratic.services.rights_clock import LONDON, RequestChannel, Requester
 from hippocratic.services.rights_decisions import RefusalGround
@@ -168,6 +169,9 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
             ),
             "check": lambda: service.check(request_id),
             "release": lambda: service.release(request_id),
+            "transmit": lambda: Portability(store_of(request), who.actor).transmit(
+                request_id, field("endpoint", 500)
+            ),
             "objection": lambda: Objections(store_of(request), who.actor).object_to(
                 request_id, field("purpose", 64), evidence=field("evidence")
             ),
