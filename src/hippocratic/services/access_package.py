@@ -28,6 +28,7 @@ from hippocratic.guard.decision import Action
 from hippocratic.policy.notice import build_notice
 from hippocratic.services.access_information import information
 from hippocratic.services.appointments import Appointments
+from hippocratic.services.automated_decisions import AutomatedDecisions
 from hippocratic.services.cases import CaseKind, Cases
 from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.clinical_entries import ClinicalEntries
@@ -315,6 +316,13 @@ class AccessCollector(ClinicService):
                 found = cases.for_patient(subject, kind, purpose).items
                 items = [item_of(kind.value, case, "case_id", "received_at") for case in found]
                 yield Section(kind.value, title, items)
+        if any(p.automated_decision for p in self.policy.purposes):
+            decided = AutomatedDecisions(store, actor).for_patient(subject, purpose)
+            yield Section(
+                "automated_decision",
+                "Decisions made about you automatically",
+                [item_of("automated_decision", d, "decision_id", "decided_at") for d in decided],
+            )
         corrections = Rectification(store, actor).corrections(subject)
         yield Section(
             "correction",

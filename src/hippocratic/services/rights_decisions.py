@@ -213,7 +213,10 @@ class RightsDecisions(RightsRequests):
         request_id: str,
         step: str,
         change: Callable[[Session, RightsRequestRow], str],
+        purpose: str | None = None,
     ) -> RightsRequest:
+        """Make one change to an open request, as a guard decision under ``purpose`` (the
+        rights purpose unless a step is taken in another role's capacity) and a logged step."""
         with self.store.sessions.begin() as session:
             row = self.row(session, request_id)
             if row.status != RequestStatus.OPEN.value:
@@ -221,14 +224,14 @@ class RightsDecisions(RightsRequests):
             if self.actor.role == SELF_ROLE and step != "withdraw":
                 raise AccessDenied("a patient may withdraw their request; staff decide the rest")
             action = Action.CREATE if self.actor.role == SELF_ROLE else Action.WRITE
-            write = self.request(self.purpose, row.subject_id, (), action)
+            write = self.request(purpose or self.purpose, row.subject_id, (), action)
             assessment = self.assess(session, write, f"rights request {request_id}: {step}")
             if assessment.decision.allowed:
                 log = change(session, row)
                 row.due = deadline_of(row, self._pauses(session, row), self.today()).due
                 self.step(session, request_id, step, StepStatus.DONE, log)
         self.enforce(assessment, row.subject_id)
-        return self.get(request_id)
+        return self.get(request_id, purpose)
 
     def _close(self, row: RightsRequestRow, status: RequestStatus, outcome: str) -> None:
         row.status = status.value

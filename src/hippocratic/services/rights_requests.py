@@ -208,11 +208,11 @@ class RightsRequests(PatientListing):
             raise NotFound(f"no rights request {request_id} here", field="request_id")
         return row
 
-    def get(self, request_id: str) -> RightsRequest:
+    def get(self, request_id: str, purpose: str | None = None) -> RightsRequest:
         """One request with its clock and log: an audited read of the patient's request."""
         with self.store.sessions.begin() as session:
             row = self.row(session, request_id)
-            read = self.request(self.purpose, row.subject_id, (), Action.READ)
+            read = self.request(purpose or self.purpose, row.subject_id, (), Action.READ)
             assessment = self.assess(session, read, f"rights request {request_id}")
             pauses, steps = self._details(session, [request_id])
         self.enforce(assessment, row.subject_id)

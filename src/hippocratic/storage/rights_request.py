@@ -142,3 +142,32 @@ class RightsCorrectionRow(Base):
     after: Mapped[bytes] = mapped_column(LargeBinary)
     at: Mapped[datetime] = mapped_column(Instant)
     by: Mapped[str] = mapped_column(String(128))
+
+
+class AutomatedDecisionRow(Base):
+    """A decision made about a patient by automated means (the policy's ``automated_decision``
+    purposes): its inputs, the logic's version and the outcome, sealed; and, once the patient
+    asked for it, the human review (Arts. 22A-22D): who reviewed it, the patient's view, and
+    what the reviewer decided."""
+
+    __tablename__ = "automated_decision"
+    __table_args__ = (
+        subject_fk(),
+        Index("ix_automated_decision_subject", "organisation_id", "subject_id", "decided_at"),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36))
+    purpose: Mapped[str] = mapped_column(String(64))
+    logic: Mapped[str] = mapped_column(String(120))
+    """The logic and its version, e.g. ``service-score v3``."""
+    inputs: Mapped[bytes] = mapped_column(LargeBinary)
+    outcome: Mapped[bytes] = mapped_column(LargeBinary)
+    decided_at: Mapped[datetime] = mapped_column(Instant)
+    decided_by: Mapped[str] = mapped_column(String(128))
+    review_request_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    patient_view: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    review_outcome: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -184,3 +184,37 @@ def test_a_correction_through_the_api_keeps_the_old_value(
         headers=dee,
     )
     assert clinical.status_code == 400 and clinical.json()["error"]["field"] == "field"
+
+
+@pytest.mark.promise("S1-38")
+def test_a_human_review_through_the_api(client: TestClient, clinic: Store) -> None:
+    from tests.services.clinic import actor, agree
+
+    from hippocratic.services.automated_decisions import AutomatedDecisions
+
+    subject = patient(clinic)
+    agree(clinic, actor("harmonic", "mo"), subject, "product_scoring")
+    decided = AutomatedDecisions(clinic, actor("harmonic", "mo")).record(
+        subject, "product_scoring", {"credit_reference_data": "band C"}, "suggest: 3D", "v3"
+    )
+    dee = token(clinic, "harmonic", "dee")
+    listed = client.get(f"/api/v1/patients/{subject}/automated-decisions", headers=dee)
+    assert listed.json()["data"][0]["decision_id"] == decided.decision_id
+    rid = client.post(
+        f"/api/v1/patients/{subject}/rights-requests",
+        json={"right": "automated_decision_review", "channel": "email"},
+        headers=dee,
+    ).json()["data"]["request_id"]
+    missing = client.post(
+        f"/api/v1/rights-requests/{rid}/review",
+        json={"decision_id": "nope", "outcome": "reviewed and the suggestion is withdrawn"},
+        headers=dee,
+    )
+    assert missing.status_code == 404
+    reviewed = client.post(
+        f"/api/v1/rights-requests/{rid}/review",
+        json={"decision_id": decided.decision_id, "patient_view": "not interested",
+              "outcome": "reviewed and the suggestion is withdrawn"},
+        headers=dee,
+    )  # fmt: skip
+    assert reviewed.status_code == 200 and reviewed.json()["data"]["status"] == "completed"

@@ -21,6 +21,7 @@ from hippocratic.faces.web.api.rights_models import (
     PauseIn,
     ReasonIn,
     RefusalIn,
+    ReviewIn,
     RightsRequestIn,
     StatementIn,
     TransmitIn,
@@ -30,6 +31,7 @@ from hippocratic.faces.web.identity import Caller, caller, store_of
 from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.access_formats import PackageFormat, Rendered
 from hippocratic.services.access_release import AccessRelease
+from hippocratic.services.automated_decisions import AutomatedDecisions, HumanReview
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.portability import Portability
@@ -241,3 +243,23 @@ def transmit(request: Request, who: Who, request_id: RecordId, given: TransmitIn
     """The checked portable package, as a FHIR R4 Bundle, to the endpoint the patient named
     (https only); a refusal or no answer is a failed step, and sending again re-runs it."""
     return success(Portability(store_of(request), who.actor).transmit(request_id, given.endpoint))
+
+
+@router.get("/patients/{subject}/automated-decisions", summary="Decisions made automatically")
+def automated(
+    request: Request,
+    who: Who,
+    subject: RecordId,
+    purpose: Annotated[str, Query(max_length=64)] = "rights_requests",
+) -> Any:
+    """Each with its inputs, logic version and outcome, and any human review."""
+    return success(AutomatedDecisions(store_of(request), who.actor).for_patient(subject, purpose))
+
+
+@router.post("/rights-requests/{request_id}/review", summary="A person reviews the decision")
+def review(request: Request, who: Who, request_id: RecordId, given: ReviewIn) -> Any:
+    """By a named member of staff who works under the decision's purpose, or the DPO."""
+    reviewer = HumanReview(store_of(request), who.actor)
+    return success(
+        reviewer.review(request_id, given.decision_id, given.patient_view, given.outcome)
+    )

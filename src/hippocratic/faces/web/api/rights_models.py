@@ -94,3 +94,9 @@ class StatementIn(Strict):
 
 class TransmitIn(Strict):
     endpoint: Annotated[str, StringConstraints(min_length=8, max_length=500)]
+
+
+class ReviewIn(Strict):
+    decision_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    patient_view: Annotated[str, StringConstraints(max_length=2000)] = ""
+    outcome: Reason

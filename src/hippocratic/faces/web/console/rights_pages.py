@@ -22,6 +22,7 @@ from hippocratic.faces.web.record_id import RecordId
 from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
+from hippocratic.services.automated_decisions import HumanReview
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.portability import Portability
@@ -183,6 +184,9 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
             ),
             "statement": lambda: Rectification(store_of(request), who.actor).statement(
                 request_id, field("entry_id", 36), field("statement")
+            ),
+            "review": lambda: HumanReview(store_of(request), who.actor).review(
+                request_id, field("decision_id", 36), field("patient_view"), field("outcome")
             ),
             "restrict": lambda: Restrictions(store_of(request), who.actor).restrict(request_id),
             "erase": lambda: Erasure(store_of(request), who.actor).carry_out(

@@ -134,8 +134,43 @@ def upgrade() -> None:
             "ix_rights_correction_subject", ["organisation_id", "subject_id", "at"], unique=False
         )
 
+    op.create_table(
+        "automated_decision",
+        sa.Column("organisation_id", sa.String(length=64), nullable=False),
+        sa.Column("decision_id", sa.String(length=36), nullable=False),
+        sa.Column("subject_id", sa.String(length=36), nullable=False),
+        sa.Column("purpose", sa.String(length=64), nullable=False),
+        sa.Column("logic", sa.String(length=120), nullable=False),
+        sa.Column("inputs", sa.LargeBinary(), nullable=False),
+        sa.Column("outcome", sa.LargeBinary(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=128), nullable=False),
+        sa.Column("review_request_id", sa.String(length=36), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reviewed_by", sa.String(length=128), nullable=True),
+        sa.Column("patient_view", sa.LargeBinary(), nullable=True),
+        sa.Column("review_outcome", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organisation_id", "subject_id"],
+            ["subject.organisation_id", "subject.subject_id"],
+            name=op.f("fk_automated_decision_organisation_id_subject_id_subject"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "organisation_id", "decision_id", name=op.f("pk_automated_decision")
+        ),
+    )
+    with op.batch_alter_table("automated_decision", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_automated_decision_subject",
+            ["organisation_id", "subject_id", "decided_at"],
+            unique=False,
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("automated_decision", schema=None) as batch_op:
+        batch_op.drop_index("ix_automated_decision_subject")
+    op.drop_table("automated_decision")
     with op.batch_alter_table("rights_correction", schema=None) as batch_op:
         batch_op.drop_index("ix_rights_correction_subject")
     op.drop_table("rights_correction")
