@@ -4,6 +4,8 @@ instead; only the DPO carries it out."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 from tests.services.clinic import actor, hire, presented
@@ -20,6 +22,7 @@ from hippocratic.services.records import Records
 from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
 from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
+from hippocratic.storage.campaign import CampaignMessageRow
 from hippocratic.storage.clinic import CaseRow, ClinicalEntryRow
 from hippocratic.storage.record import SubjectFieldRow
 
@@ -98,6 +101,13 @@ def test_erasing_a_patient_with_medical_records_keeps_them_and_says_why(clinic: 
     Cases(clinic, actor("harmonic", "rita")).open(
         NewCase(CaseKind.ENQUIRY, "Is parking free?", Channel.PHONE, subject=subject)
     )
+    with clinic.sessions.begin() as session:  # a campaign once reached them
+        session.add(
+            CampaignMessageRow(organisation_id="harmonic", message_id=str(uuid.uuid4()),
+                               campaign_id=str(uuid.uuid4()), subject_id=subject,
+                               channel="email", status="sent", sent_at=clinic.clock.now(),
+                               unsubscribed=False, attempts=1)
+        )  # fmt: skip
     request_id = ask_to_erase(clinic, subject)
     plan = dpo(clinic).plan(request_id)
     decisions = {item.category: item for item in plan.items}
@@ -118,6 +128,8 @@ def test_erasing_a_patient_with_medical_records_keeps_them_and_says_why(clinic: 
             select(ClinicalEntryRow).where(ClinicalEntryRow.subject_id == subject)
         ).all()
         assert not session.scalars(select(CaseRow).where(CaseRow.subject_id == subject)).all()
+        (message,) = session.scalars(select(CampaignMessageRow)).all()
+        assert message.subject_id is None  # the campaign's count stays, the link goes
 
 
 @pytest.mark.promise("S0-121")

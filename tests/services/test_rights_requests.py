@@ -110,7 +110,6 @@ def test_identity_is_asked_for_in_proportion_to_risk_and_starts_the_clock(
     assert not letter.identity_required and "no reasonable doubt" in letter.identity_rule
 
 
-@pytest.mark.promise("L-07")
 def test_a_parent_or_representative_must_show_authority(clinic: Store) -> None:
     subject = patient(clinic)
     with pytest.raises(InputError, match="authority"):

@@ -38,6 +38,10 @@ from hippocratic.storage.consent import ConsentEventRow
 from hippocratic.storage.rights_request import RightsRequestRow
 
 
+CAMPAIGNS = "campaign_performance"
+"""The category of what campaigns record about whom they reached."""
+
+
 class Decision(StrEnum):
     ERASE = "erase"
     KEEP = "keep"
@@ -118,11 +122,13 @@ class Erasure(RightsDecisions):
             if plan.whole:
                 fields = [key for key, _ in self._held_fields(session, row)]
                 kinds = list(store_erasure.RECORD_TABLES)
-                store_erasure.forget_everywhere(session, org, subject)
+                store_erasure.end_care(session, org, subject)
             else:
                 fields = [f for item in plan.erased for f in item.fields]
                 kept_kinds = {k for item in plan.kept for k in item.kinds}
                 kinds = [k for item in plan.erased for k in item.kinds if k not in kept_kinds]
+            if CAMPAIGNS not in {item.category for item in plan.kept}:
+                store_erasure.unlink_campaigns(session, org, subject)
             records = store_erasure.erase_records(session, org, subject, kinds)
             values = store_erasure.erase_fields(session, org, subject, fields)
             erased = ", ".join(item.title for item in plan.erased) or "nothing"

@@ -126,16 +126,19 @@ def erase_records(session: Session, organisation: str, subject: str, kinds: Iter
     return deleted
 
 
-def forget_everywhere(session: Session, organisation: str, subject: str) -> None:
-    """What goes with every erasure of the whole subject: care relationships ended and gone,
-    campaign messages no longer linked to them."""
+def end_care(session: Session, organisation: str, subject: str) -> None:
+    """Care relationships with the subject end and go (an erasure of the whole subject)."""
     session.execute(
         delete(CareRelationshipRow).where(
             CareRelationshipRow.organisation_id == organisation,
             CareRelationshipRow.subject_id == subject,
         )
     )
-    session.execute(
+
+
+def unlink_campaigns(session: Session, organisation: str, subject: str) -> int:
+    """Campaign messages no longer say whom they went to; the campaign's counts stay."""
+    result = session.execute(
         update(CampaignMessageRow)
         .where(
             CampaignMessageRow.organisation_id == organisation,
@@ -143,3 +146,4 @@ def forget_everywhere(session: Session, organisation: str, subject: str) -> None
         )
         .values(subject_id=None)
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]
