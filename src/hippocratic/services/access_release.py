@@ -29,9 +29,14 @@ from hippocratic.guard.decision import SELF_ROLE, Action
 from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat, Rendered, render
 from hippocratic.services.access_package import EXEMPTIONS, AccessCollector, AccessPackage
+from hippocratic.services.child_competence import (
+    COMPETENCE_KIND,
+    competence_block,
+    needs_clinician,
+)
 from hippocratic.services.portable_data import portable_part
 from hippocratic.services.rights_decisions import RightsDecisions
-from hippocratic.services.rights_request import RequestStatus, RightsRequest, StepStatus
+from hippocratic.services.rights_request import RequestStatus, RightsRequest, Step, StepStatus
 from hippocratic.storage.ciphertext import unseal
 from hippocratic.storage.clinic import record_field
 from hippocratic.storage.rights_request import RightsRequestRow, RightsWithholdingRow
@@ -65,7 +70,7 @@ class AccessRelease(RightsDecisions):
             subject, scope = row.subject_id, (row.scope_from, row.scope_to)
             portable = row.right == RightName.PORTABILITY.value
             withheld = {w.item: w.kind for w in self._withholdings(session, request_id)}
-        withheld = {ref: kind for ref, kind in withheld.items() if kind != KEPT}
+        withheld = {ref: k for ref, k in withheld.items() if k not in (KEPT, COMPETENCE_KIND)}
         try:
             package = AccessCollector(self.store, self.actor).collect(
                 subject, self.purpose, request_id, scope, withheld
@@ -153,9 +158,21 @@ class AccessRelease(RightsDecisions):
                     f"{len(unresolved)} flagged item(s) to redact or keep first: "
                     + ", ".join(unresolved[:5])
                 )
-            held = {w.item for w in self._withholdings(session, request_id) if w.kind != KEPT}
+            held = {
+                w.item
+                for w in self._withholdings(session, request_id)
+                if w.kind not in (KEPT, COMPETENCE_KIND)
+            }
             if held - {w.ref for w in package.withheld}:
                 raise Conflict("something was held back after the build: build it again")
+            if needs_clinician(package, row.requester, self.today()):
+                _, rows = self._details(session, [request_id])
+                blocked = competence_block(
+                    [Step(r.name, StepStatus(r.status), r.at, r.actor, r.log)
+                     for r in rows.get(request_id, [])]
+                )  # fmt: skip
+                if blocked:
+                    raise Conflict(blocked)
             row.checked_at = self.now()
             row.checked_by = self.actor.actor
             return "package checked by a second person"

@@ -71,6 +71,17 @@ class RightsRequests(PatientListing):
             )
         return purpose
 
+    def capacity(self) -> str:
+        """The purpose this actor handles a request under: the rights purpose, or for a
+        clinician asked to decide on it (a child's competence), their care purpose."""
+        if self.outside_role(self.purpose) is None:
+            return self.purpose
+        entries = self.policy.records.clinical_entry
+        role = self.compiled.roles.get(self.actor.role)
+        if entries is not None and role is not None and role.care_relationship_required:
+            return entries.purpose
+        return self.purpose
+
     def submit(self, new: NewRightsRequest) -> RightsRequest:
         """Take a request in: checked, timed, linked to an open one for the same right."""
         self._check(new)

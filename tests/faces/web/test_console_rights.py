@@ -107,3 +107,27 @@ def test_a_bad_form_is_a_clear_error_and_nothing_is_recorded(
     assert bad.status_code == 400 and "is not a date" in bad.text
     as_(client, clinic, "dee")
     assert client.get("/console/rights.json").json()["data"]["shown"] == []
+
+
+@pytest.mark.promise("L-07")
+def test_a_clinician_decides_on_a_childs_competence_from_the_request_page(
+    client: TestClient, clinic: Store
+) -> None:
+    from tests.services.test_child_access import parent_asks
+
+    subject, request_id = parent_asks(clinic, "2011-06-01")
+    sam = as_(client, clinic, "sam")
+    page = client.get(f"/console/rights/{request_id}", headers=PAGE)
+    assert page.status_code == 200 and "a clinician decides first" in page.text
+    decided = client.post(
+        f"/console/rights/{request_id}/competence",
+        data={
+            "csrf": sam.csrf,
+            "competent": "no",
+            "reason": "too young to weigh it up yet, in my view",
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    steps = client.get(f"/console/rights/{request_id}.json").json()["data"]["request"]["steps"]
+    assert [s["name"] for s in steps][-2:] == ["competence:parent_may_see", "competence"]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.api.rights_models import (
     BalanceIn,
+    CompetenceIn,
     CorrectionIn,
     ErasureIn,
     FeeIn,
@@ -32,6 +33,7 @@ from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.access_formats import PackageFormat, Rendered
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.automated_decisions import AutomatedDecisions, HumanReview
+from hippocratic.services.child_access import ChildAccess
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.portability import Portability
@@ -262,4 +264,19 @@ def review(request: Request, who: Who, request_id: RecordId, given: ReviewIn) ->
     reviewer = HumanReview(store_of(request), who.actor)
     return success(
         reviewer.review(request_id, given.decision_id, given.patient_view, given.outcome)
+    )
+
+
+@router.post("/rights-requests/{request_id}/competence", summary="A clinician on a child")
+def competence(request: Request, who: Who, request_id: RecordId, given: CompetenceIn) -> Any:
+    """A parent's request for a patient aged 12 to 17: whether the child is competent to
+    decide and, if so, agrees; the package cannot be checked until a clinician says."""
+    child = ChildAccess(store_of(request), who.actor)
+    return success(
+        child.competence(
+            request_id,
+            competent=given.competent,
+            child_agrees=given.child_agrees,
+            reason=given.reason,
+        )
     )

@@ -100,3 +100,9 @@ class ReviewIn(Strict):
     decision_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
     patient_view: Annotated[str, StringConstraints(max_length=2000)] = ""
     outcome: Reason
+
+
+class CompetenceIn(Strict):
+    competent: bool
+    child_agrees: bool = False
+    reason: Reason

@@ -23,6 +23,7 @@ from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.automated_decisions import HumanReview
+from hippocratic.services.child_access import ChildAccess
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.portability import Portability
@@ -117,7 +118,7 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
     @router.get("/rights/{request_id}.json")
     def one(request: Request, who: Staff, request_id: RecordId) -> Response:
         service = work(request, who)
-        shown = service.get(request_id)
+        shown = service.get(request_id, service.capacity())
         data: dict[str, Any] = {"request": shown, "letters": letters_for(shown)}
         if shown.right in PACKAGED and shown.steps and any(s.name == "build" for s in shown.steps):
             data["package"] = section(lambda: service.package(request_id))
@@ -187,6 +188,12 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
             ),
             "review": lambda: HumanReview(store_of(request), who.actor).review(
                 request_id, field("decision_id", 36), field("patient_view"), field("outcome")
+            ),
+            "competence": lambda: ChildAccess(store_of(request), who.actor).competence(
+                request_id,
+                competent=field("competent", 3) == "yes",
+                child_agrees=field("child_agrees", 3) == "yes",
+                reason=field("reason"),
             ),
             "restrict": lambda: Restrictions(store_of(request), who.actor).restrict(request_id),
             "erase": lambda: Erasure(store_of(request), who.actor).carry_out(
