@@ -115,7 +115,7 @@ def test_a_clinician_decides_on_a_childs_competence_from_the_request_page(
 ) -> None:
     from tests.services.test_child_access import parent_asks
 
-    subject, request_id = parent_asks(clinic, "2011-06-01")
+    _, request_id = parent_asks(clinic, "2011-06-01")
     sam = as_(client, clinic, "sam")
     page = client.get(f"/console/rights/{request_id}", headers=PAGE)
     assert page.status_code == 200 and "a clinician decides first" in page.text
