@@ -18,6 +18,7 @@ from hippocratic.storage import (
     cookie_receipt,
     ledger,
     organisation,
+    patient_session,
     record,
     rights_request,
     staff,
@@ -38,6 +39,7 @@ TABLE_MODULES = (
     staff,
     campaign,
     rights_request,
+    patient_session,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -73,10 +73,12 @@ def create_app(
     if store is not None:
         from hippocratic.faces.web.api import api_router
         from hippocratic.faces.web.console import console_router
+        from hippocratic.faces.web.portal import portal_router
         from hippocratic.faces.web.unsubscribe_pages import unsubscribe_router
 
         app.include_router(api_router(), prefix="/api/v1")
         app.include_router(console_router(TEMPLATES), prefix="/console")
+        app.include_router(portal_router(TEMPLATES))
         app.include_router(unsubscribe_router(TEMPLATES))
     app.add_middleware(RequestGuard)
     install_site(app, TEMPLATES)

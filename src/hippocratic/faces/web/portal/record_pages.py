@@ -1,0 +1,85 @@
+"""The portal's home, ``/portal``: the patient's record, appointments and other records, their
+consents with one button each to agree or withdraw, who accessed their record and why, and
+their requests with the date each is due, with a form to make one. Each change is a form with
+the page's CSRF token, acting through the same services as the console, as the patient.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.templating import Jinja2Templates
+
+from hippocratic.errors import InputError
+from hippocratic.faces.envelope import success
+from hippocratic.faces.web.console.page import see_other, wants_json
+from hippocratic.faces.web.identity import store_of
+from hippocratic.faces.web.portal.page import PRIVATE, SignedIn, render, signed_in, to_sign_in
+from hippocratic.services.patient_portal import PatientPortal
+
+Key = Annotated[str, Form(max_length=64, pattern=r"^[a-z0-9_]+$")]
+Words = Annotated[str, Form(max_length=20_000)]
+CHANGED = {
+    "agreed": "Thank you. We have saved your choice: it counts from now.",
+    "withdrawn": "We have saved your choice. We will stop at once.",
+    "request": "We have your request. You can see it below, with the date it is due.",
+}
+
+
+def record_router(templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/portal")
+    @router.get("/portal.json")
+    def home(
+        request: Request,
+        older: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        changed: Annotated[str, Query(max_length=16)] = "",
+    ) -> Response:
+        who = signed_in(request)
+        if who is None:
+            return to_sign_in(request)
+        portal = PatientPortal(store_of(request), who.actor)
+        data = portal.home(who.subject, older)
+        return render(
+            templates, request, "portal/home.html", data, who,
+            changed=CHANGED.get(changed), expires_at=who.session.expires_at,
+        )  # fmt: skip
+
+    @router.post("/portal/consents")
+    def consent(
+        request: Request,
+        who: SignedIn,
+        purpose: Key,
+        decision: Annotated[str, Form(pattern="^(agree|withdraw)$")],
+        channel: Annotated[str, Form(max_length=16)] = "",
+        wording: Words = "",
+        notice_version: Annotated[str, Form(max_length=64)] = "",
+    ) -> Response:
+        portal = PatientPortal(store_of(request), who.actor)
+        if decision == "agree":
+            if not wording:
+                raise InputError("agree to the words shown on the page", field="wording")
+            portal.agree(who.subject, purpose, channel or None, wording, notice_version or None)
+        else:
+            portal.withdraw(who.subject, purpose, channel or None)
+        if wants_json(request):
+            return JSONResponse(success(portal.consents(who.subject)), headers=PRIVATE)
+        done = "agreed" if decision == "agree" else "withdrawn"
+        return see_other(f"/portal?changed={done}#consents")
+
+    @router.post("/portal/requests")
+    def make_request(
+        request: Request,
+        who: SignedIn,
+        right: Key,
+        detail: Annotated[str, Form(max_length=5000)] = "",
+    ) -> Response:
+        made = PatientPortal(store_of(request), who.actor).ask(who.subject, right, detail)
+        if wants_json(request):
+            return JSONResponse(success(made), status_code=201, headers=PRIVATE)
+        return see_other("/portal?changed=request#requests")
+
+    return router
