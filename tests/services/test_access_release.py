@@ -18,7 +18,7 @@ from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import AccessDenied, Conflict
 from hippocratic.policy.settings import RightName
 from hippocratic.services.access_formats import PackageFormat
-from hippocratic.services.access_package import AccessCollector, third_party_flags
+from hippocratic.services.access_package import AccessCollector
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
@@ -27,6 +27,7 @@ from hippocratic.services.payments import CardPayment, PaymentMethod, Payments
 from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
 from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
+from hippocratic.services.third_party_text import third_party_flags
 
 CARE = "Providing your scan and report"
 
@@ -208,3 +209,16 @@ def test_third_party_flags_spare_the_patients_own_details() -> None:
         "holds an email address that is not the patient's",
         "holds a phone number that is not the patient's",
     ]
+
+
+def test_a_history_kept_on_the_patients_own_record_is_in_the_package(clinic: Store) -> None:
+    from hippocratic.services.records import Records
+
+    subject = Records(clinic, actor("harmonic", "rita")).register(
+        "care", {"full_name": "Cat Example", "medical_history": "Asthma"}
+    )
+    dpo = AccessRelease(clinic, actor("harmonic", "dee"))
+    request = dpo.submit(NewRightsRequest(subject, RightName.ACCESS, RequestChannel.LETTER))
+    dpo.build(request.request_id)
+    details = {row["key"]: row["value"] for row in dpo.package(request.request_id).details}
+    assert details == {"full_name": "Cat Example", "medical_history": "Asthma"}

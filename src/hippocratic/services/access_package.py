@@ -17,14 +17,14 @@ package can be checked and released (``access_release``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from hippocratic.guard.decision import Action
+from hippocratic.policy.document import Policy
 from hippocratic.policy.notice import build_notice
 from hippocratic.services.access_information import information
 from hippocratic.services.appointments import Appointments
@@ -36,10 +36,11 @@ from hippocratic.services.communications import Communications
 from hippocratic.services.consents import Consents
 from hippocratic.services.field_value import FieldState, FieldValue
 from hippocratic.services.page import MAX_LIMIT, Page
-from hippocratic.services.patients import Patients
 from hippocratic.services.payments import Payments
+from hippocratic.services.records import Records
 from hippocratic.services.rectification import Rectification
 from hippocratic.services.referrals import Referrals
+from hippocratic.services.third_party_text import Flag, third_party_flags
 from hippocratic.storage.ledger_history import history
 
 PACKAGE_VERSION = 1
@@ -61,14 +62,6 @@ class Section:
     key: str
     title: str
     items: list[Item]
-
-
-@dataclass(frozen=True)
-class Flag:
-    """Free text that may be about someone else: the DPO redacts or keeps it, with a reason."""
-
-    ref: str
-    why: str
 
 
 @dataclass(frozen=True)
@@ -126,32 +119,18 @@ EXEMPTIONS = {
     "legal": "legal professional privilege (DPA 2018 Sch. 2 para 19)",
 }
 
-_RELATIVE = re.compile(
-    r"\b(husband|wife|partner|mother|father|mum|dad|son|daughter|brother|sister|"
-    r"grandmother|grandfather|friend|neighbour|neighbor|carer)\b",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+44\s?|0)(?:\d[\s-]?){9,10}")
 
-
-def third_party_flags(ref: str, text: str, own: Iterable[str]) -> list[Flag]:
-    """Why ``text`` may hold someone else's data: a relative named, or contact details that are
-    not the patient's own (``own``: their email and phone as held)."""
-    mine = {re.sub(r"\D", "", value) for value in own} | {value.lower() for value in own}
-    flags: list[Flag] = []
-    relative = _RELATIVE.search(text)
-    if relative:
-        flags.append(Flag(ref, f"mentions a {relative.group(1).lower()}"))
-    for email in _EMAIL.finditer(text):
-        if email.group(0).lower() not in mine:
-            flags.append(Flag(ref, "holds an email address that is not the patient's"))
-            break
-    for phone in _PHONE.finditer(text):
-        if re.sub(r"\D", "", phone.group(0)) not in mine:
-            flags.append(Flag(ref, "holds a phone number that is not the patient's"))
-            break
-    return flags
+def held_fields(policy: Policy, purpose: str) -> list[str]:
+    """Every field of the purpose's categories a patient's own record may hold (a history
+    given at registration included), card numbers aside (never stored)."""
+    spec = policy.purpose_by_key[purpose]
+    return [
+        f.key
+        for c in policy.categories
+        if c.key in spec.categories
+        for f in c.fields
+        if not f.card_number
+    ]
 
 
 def shown_text(value: object) -> str:
@@ -207,18 +186,20 @@ class AccessCollector(ClinicService):
         withheld: Mapping[str, str] = {},
     ) -> AccessPackage:
         """``withheld`` maps item references to the kind of exemption holding them back."""
-        details = Patients(self.store, self.actor).view(subject, purpose)
+        mine = Records(self.store, self.actor).read(
+            subject, purpose, held_fields(self.policy, purpose)
+        )
         category = self.policy.category_of_field
         rows = [
             {
                 "key": key,
                 "category": category[key].title,
-                "field": details.titles[key],
+                "field": self.compiled.title("field", key),
                 "value": shown_text(value),
             }
-            for key, value in details.fields.items()
+            for key, value in mine.items()
         ]
-        own = [v.value for k, v in details.fields.items() if k in ("email", "phone") and v.value]
+        own = [v.value for k, v in mine.items() if k in ("email", "phone") and v.value]
         sections = [s for s in self._sections(subject, purpose) if s is not None]
         sections.append(self._access_history(subject, purpose))
         start, end = scope
@@ -254,7 +235,7 @@ class AccessCollector(ClinicService):
             information(
                 self.policy,
                 build_notice(self.policy),
-                details.fields,
+                mine,
                 [i.values for s in sections if s.key == "referral" for i in s.items],
             ),
             held,

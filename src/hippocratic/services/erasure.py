@@ -37,7 +37,6 @@ from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage.consent import ConsentEventRow
 from hippocratic.storage.rights_request import RightsRequestRow
 
-
 CAMPAIGNS = "campaign_performance"
 """The category of what campaigns record about whom they reached."""
 
