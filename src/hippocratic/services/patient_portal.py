@@ -31,6 +31,7 @@ from hippocratic.services.portal_records import (
     details,
 )
 from hippocratic.services.records import Records
+from hippocratic.services.rights_letters import letters_for
 from hippocratic.services.rights_requests import (
     NewRightsRequest,
     RequestChannel,
@@ -81,6 +82,10 @@ class RequestView:
     due: date
     days_left: int
     is_open: bool
+    downloadable: bool = False
+    """Released information the patient can download (access or portability, answered)."""
+    letters: tuple[str, ...] = ()
+    """The letters of the request, as it stands."""
 
 
 @dataclass(frozen=True)
@@ -288,4 +293,8 @@ def _request(request: RightsRequest) -> RequestView:
         request.due,
         request.days_left,
         request.is_open,
+        request.status.value == "completed"
+        and request.right.value in ("access", "portability")
+        and any(step.name == "release" for step in request.steps),
+        tuple(kind.value for kind in letters_for(request)),
     )

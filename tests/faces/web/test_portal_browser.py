@@ -201,3 +201,79 @@ def test_the_portal_fits_a_phone(browser: Any, portal: Portal) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     accessible(page)
     context.close()
+
+
+def sign_in(page: Any, portal: Portal) -> None:
+    before = sent(portal.spool)
+    page.goto(f"{portal.url}/portal/sign-in")
+    page.fill("#contact", PATIENT["email"])
+    page.fill("#dob-day", "16")
+    page.fill("#dob-month", "3")
+    page.fill("#dob-year", "1980")
+    press(page, "Enter")
+    page.fill("#code", new_code(portal.spool, before))
+    press(page, "Enter")
+    assert page.url.endswith("/portal")
+
+
+@pytest.mark.promise("S0-110", "S1-32", "L-01")
+def test_a_patient_asks_the_dpo_answers_and_the_patient_downloads_their_audit_trail(
+    browser: Any, portal: Portal
+) -> None:
+    import httpx2 as httpx
+
+    from hippocratic.services import api_token
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, portal)
+    page.check("#right-portability")
+    page.fill("#detail", "Everything I gave you, to take to my new clinic.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my request").click()
+
+    def bearer(role: str) -> dict[str, str]:
+        issued = api_token.issue(portal.store, "harmonic", role, f"e2e {role}")
+        return {"authorization": f"Bearer {issued.secret}"}
+
+    dpo, desk = bearer("dpo"), bearer("reception")
+    with httpx.Client(base_url=f"{portal.url}/api/v1", timeout=30) as api:
+        queue = api.get("/rights-requests", headers=dpo).json()["data"]
+        (asked,) = [q["request"] for q in queue if q["request"]["right"] == "portability"]
+        assert asked["channel"] == "portal" and not asked["waiting_for"]  # signed in: verified
+        rid = asked["request_id"]
+        assert api.post(f"/rights-requests/{rid}/package", headers=dpo).status_code == 200
+        assert api.post(f"/rights-requests/{rid}/check", headers=desk).status_code == 200
+        released = api.post(f"/rights-requests/{rid}/release", headers=dpo)
+        assert released.json()["data"]["status"] == "completed", released.text
+
+    page.goto(f"{portal.url}/portal#requests")
+    accessible(page)
+    page.get_by_role("link", name="web page").first.click()
+    page.wait_for_url(f"**/portal/requests/{rid}/package?format=html")
+    assert "The information we hold about you" in page.locator("h1").inner_text()
+    accessible(page)
+    got = page.request.get(f"{portal.url}/portal/requests/{rid}/package?format=json")
+    assert got.status == 200 and got.headers["cache-control"] == "no-store"
+    package = got.json()
+    assert {row["key"] for row in package["details"]} >= {"full_name", "email"}
+    letter = page.request.get(f"{portal.url}/portal/requests/{rid}/letters/completion")
+    assert "ico.org.uk" in letter.text()
+
+    page.goto(f"{portal.url}/portal#requests")  # at most three codes in 15 minutes: same session
+    page.check("#right-access")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my request").click()
+    with httpx.Client(base_url=f"{portal.url}/api/v1", timeout=30) as api:
+        queue = api.get("/rights-requests", headers=dpo).json()["data"]
+        (asked,) = [q["request"] for q in queue if q["request"]["right"] == "access"]
+        rid = asked["request_id"]
+        api.post(f"/rights-requests/{rid}/package", headers=dpo)
+        api.post(f"/rights-requests/{rid}/check", headers=desk)
+        api.post(f"/rights-requests/{rid}/release", headers=dpo)
+    package = page.request.get(f"{portal.url}/portal/requests/{rid}/package?format=json").json()
+    trail = next(s for s in package["sections"] if s["key"] == "access")["items"]
+    reasons = " ".join(item["values"]["reason"] for item in trail)
+    assert "Collapsed in the waiting room" in reasons  # the break-glass, with its reason
+    assert any(item["values"]["who"] == "you" for item in trail)  # their own portal reads
+    context.close()

@@ -17,7 +17,11 @@ from hippocratic.faces.envelope import success
 from hippocratic.faces.web.console.page import see_other, wants_json
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.portal.page import PRIVATE, SignedIn, render, signed_in, to_sign_in
+from hippocratic.faces.web.record_id import RecordId
+from hippocratic.services.access_formats import PackageFormat
+from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.patient_portal import PatientPortal
+from hippocratic.services.rights_letters import LetterKind, RightsLetters
 
 Key = Annotated[str, Form(max_length=64, pattern=r"^[a-z0-9_]+$")]
 Words = Annotated[str, Form(max_length=20_000)]
@@ -81,5 +85,33 @@ def record_router(templates: Jinja2Templates) -> APIRouter:
         if wants_json(request):
             return JSONResponse(success(made), status_code=201, headers=PRIVATE)
         return see_other("/portal?changed=request#requests")
+
+    @router.get("/portal/requests/{request_id}/package")
+    def package(
+        request: Request,
+        who: SignedIn,
+        request_id: RecordId,
+        format: Annotated[PackageFormat, Query()] = PackageFormat.HTML,
+    ) -> Response:
+        """The patient's released information, in the format they choose; each download is
+        an audited read, and nothing is shown before a second person checked it."""
+        rendered = AccessRelease(store_of(request), who.actor).download(request_id, format)
+        how = "inline" if format is PackageFormat.HTML else "attachment"
+        return Response(
+            rendered.content,
+            media_type=rendered.media_type,
+            headers={**PRIVATE, "Content-Disposition": f'{how}; filename="{rendered.filename}"'},
+        )
+
+    @router.get("/portal/requests/{request_id}/letters/{kind}")
+    def letter(
+        request: Request,
+        who: SignedIn,
+        request_id: RecordId,
+        kind: LetterKind,
+        pdf: Annotated[bool, Query()] = False,
+    ) -> Response:
+        rendered = RightsLetters(store_of(request), who.actor).letter(request_id, kind, as_pdf=pdf)
+        return Response(rendered.content, media_type=rendered.media_type, headers=PRIVATE)
 
     return router
