@@ -23,6 +23,8 @@ from hippocratic.guard.decision import SELF_ROLE, self_actor
 from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.consent_choice import patient_actor
+from hippocratic.services.staff_session import digest as digest
+from hippocratic.services.staff_session import parse as parse
 from hippocratic.services.store import Store
 from hippocratic.storage.database import reading
 from hippocratic.storage.patient_session import PatientSessionRow
@@ -44,26 +46,12 @@ class PatientSession:
     """When the session ends if nothing more happens: idle or absolute, whichever is first."""
 
 
-def digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 def csrf_for(token: str) -> str:
     return hmac.new(token.encode(), b"hippocratic portal csrf", hashlib.sha256).hexdigest()
 
 
 def check_csrf(session: PatientSession, value: str | None) -> bool:
     return value is not None and hmac.compare_digest(session.csrf_token, value)
-
-
-def parse(cookie: str | None) -> tuple[str, str] | None:
-    """(organisation, token) from a cookie value ``organisation.token``; None if malformed."""
-    if not cookie or len(cookie) > 200:
-        return None
-    organisation, dot, token = cookie.partition(".")
-    if not dot or not organisation or len(token) < 32:
-        return None
-    return organisation, token
 
 
 def create(session: Session, store: Store, organisation: str, subject: str) -> str:

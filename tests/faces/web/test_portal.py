@@ -367,3 +367,15 @@ def test_a_staff_session_never_reaches_the_portal_nor_a_patients_the_console(
     assert console.status_code == 303 and "/console/sign-in" in console.headers["location"]
     api = portal.get(f"/api/v1/patients/{ada}", headers=JSON)
     assert api.status_code == 401
+
+
+def test_a_portal_error_page_is_never_cached_and_leads_back_to_the_portal(
+    client: TestClient,
+) -> None:
+    page = client.get(
+        "/portal/requests/00000000-0000-0000-0000-000000000000/package",
+        headers={"accept": "text/html"},
+    )
+    assert page.status_code == 401
+    assert page.headers["cache-control"] == "no-store"
+    assert 'href="/portal"' in page.text and "Back to the worklist" not in page.text

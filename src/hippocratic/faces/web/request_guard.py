@@ -46,7 +46,7 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-PRIVATE_PREFIXES = ("/api/", "/console")
+PRIVATE_PREFIXES = ("/api/", "/console", "/portal")
 access_log = logging.getLogger("hippocratic.access")
 
 
@@ -118,7 +118,8 @@ class RequestGuard:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers += SECURITY_HEADERS
-                if path.startswith(PRIVATE_PREFIXES):
+                if path.startswith(PRIVATE_PREFIXES):  # no-store, whatever the route said
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))
                 request_id = state.get("request_id")
                 if request_id:
