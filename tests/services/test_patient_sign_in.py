@@ -196,6 +196,20 @@ def test_at_most_three_codes_in_fifteen_minutes(
     assert len(received.messages) == patient_sign_in.MAX_CODES + 1
 
 
+def test_at_most_ten_codes_a_day(
+    store: Store, clock: FixedClock, ada: str, smtp: tuple[CodeTransports, _Collect]
+) -> None:
+    transports, received = smtp
+    for _ in range(patient_sign_in.MAX_A_DAY + 1):
+        asked(store, transports)
+        clock.advance(patient_sign_in.WINDOW)
+    assert len(received.messages) == patient_sign_in.MAX_A_DAY
+    assert events(store)[-1].reason == "10 codes in 24 hours already"
+    clock.advance(patient_sign_in.DAY)
+    asked(store, transports)
+    assert len(received.messages) == patient_sign_in.MAX_A_DAY + 1
+
+
 def test_a_session_ends_when_idle_after_twelve_hours_and_at_sign_out(
     store: Store, clock: FixedClock, ada: str, smtp: tuple[CodeTransports, _Collect]
 ) -> None:

@@ -8,8 +8,9 @@ the address or number; the date of birth is checked against the stored one, decr
 
 A code is six digits, good for ten minutes (``LIFETIME``), once, and for at most five wrong
 tries (``MAX_WRONG``); a patient gets at most three codes in fifteen minutes (``MAX_CODES`` per
-``WINDOW``). At rest it is only an HMAC-SHA256 under a secret of the organisation kept in the
-key store (``CODE_KEY``), which a copy of the database does not hold. Every request, sign-in,
+``WINDOW``) and ten in a day (``MAX_A_DAY``). At rest it is only an HMAC-SHA256 under a
+secret of the organisation kept in the key store (``CODE_KEY``), which a copy of the database
+does not hold. Every request, sign-in,
 failure and sign-out is a security event on the ledger, about the patient where one matched,
 and none records the code, the address or the date of birth typed.
 """
@@ -20,7 +21,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -50,6 +51,10 @@ MINUTES = int(LIFETIME.total_seconds() // 60)
 MAX_WRONG = 5
 MAX_CODES = 3
 WINDOW = timedelta(minutes=15)
+MAX_A_DAY = 10
+"""Codes a patient gets in 24 hours, so that someone who knows their email address and date
+of birth has at most 50 guesses a day at a one-in-a-million code."""
+DAY = timedelta(hours=24)
 CODE_KEY = "patient_sign_in_codes"
 """The key store purpose of the codes' HMAC key."""
 MAX_CANDIDATES = 10
@@ -147,6 +152,28 @@ def _matches(
     return candidates, matched
 
 
+def _over_limit(session: Session, organisation: str, subject: str, now: datetime) -> str | None:
+    """Why no further code goes to ``subject`` now, or None."""
+
+    def since(start: datetime) -> int:
+        found = session.scalar(
+            select(func.count())
+            .select_from(PatientSignInCodeRow)
+            .where(
+                PatientSignInCodeRow.organisation_id == organisation,
+                PatientSignInCodeRow.subject_id == subject,
+                PatientSignInCodeRow.created_at > start,
+            )
+        )
+        return found or 0
+
+    if since(now - WINDOW) >= MAX_CODES:
+        return f"{MAX_CODES} codes in {WINDOW.seconds // 60} minutes already"
+    if since(now - DAY) >= MAX_A_DAY:
+        return f"{MAX_A_DAY} codes in 24 hours already"
+    return None
+
+
 def request_code(store: Store, organisation: str, typed: str, born: str) -> CodeRequest:
     """Ask for a code for whoever has this email address or mobile number and date of birth.
 
@@ -189,16 +216,8 @@ def request_code(store: Store, organisation: str, typed: str, born: str) -> Code
                 )
             return CodeRequest(cookie, organisation=organisation)
         ((subject, to),) = matched.items()
-        recent = session.scalar(
-            select(func.count())
-            .select_from(PatientSignInCodeRow)
-            .where(
-                PatientSignInCodeRow.organisation_id == organisation,
-                PatientSignInCodeRow.subject_id == subject,
-                PatientSignInCodeRow.created_at > now - WINDOW,
-            )
-        )
-        if (recent or 0) >= MAX_CODES:
+        limit = _over_limit(session, organisation, subject, now)
+        if limit is not None:
             _event(
                 session,
                 store,
@@ -206,7 +225,7 @@ def request_code(store: Store, organisation: str, typed: str, born: str) -> Code
                 "portal.code",
                 subject=subject,
                 allowed=False,
-                reason=f"{MAX_CODES} codes in {WINDOW.seconds // 60} minutes already",
+                reason=limit,
             )
             return CodeRequest(cookie, organisation=organisation)
         code = f"{secrets.randbelow(1_000_000):06d}"
