@@ -174,6 +174,17 @@ def all_pages(read: Callable[[str | None], Page[Any]]) -> list[Any]:
         cursor = page.next
 
 
+RECORD_SECTIONS: tuple[tuple[str, str, Any, tuple[str, str]], ...] = (
+    ("appointment", "Appointments", Appointments, ("appointment_id", "starts_at")),
+    ("referral", "Referrals", Referrals, ("referral_id", "received_at")),
+    ("clinical_entry", "Clinical records", ClinicalEntries, ("entry_id", "created_at")),
+    ("communication", "Communications", Communications, ("communication_id", "occurred_at")),
+    ("payment", "Payments", Payments, ("payment_id", "taken_at")),
+)
+"""Each kind of clinic record read page by page for the package: its binding in the policy's
+``records``, its title, the service reading it, and its id and time attributes."""
+
+
 class AccessCollector(ClinicService):
     """Gathers one patient's package as this actor (the DPO, or the patient themselves)."""
 
@@ -244,53 +255,17 @@ class AccessCollector(ClinicService):
 
     def _sections(self, subject: str, purpose: str) -> Iterator[Section | None]:
         store, actor, records = self.store, self.actor, self.policy.records
+        for key, title, service, ids in RECORD_SECTIONS:
+            if getattr(records, key) is None:
+                continue  # a record the organisation does not keep has no section
+            reader = service(store, actor)
 
-        def section(
-            key: str, title: str, read: Callable[[str | None], Page[Any]], ids: tuple[str, str]
-        ) -> Section:
-            found = all_pages(read)
-            return Section(key, title, [item_of(key, record, *ids) for record in found])
+            def page(cursor: str | None, reader: Any = reader) -> Page[Any]:
+                found: Page[Any] = reader.for_patient(subject, purpose, cursor, MAX_LIMIT)
+                return found
 
-        if records.appointment is not None:
-            appointments = Appointments(store, actor)
-            yield section(
-                "appointment",
-                "Appointments",
-                lambda c: appointments.for_patient(subject, purpose, c, MAX_LIMIT),
-                ("appointment_id", "starts_at"),
-            )
-        if records.referral is not None:
-            referrals = Referrals(store, actor)
-            yield section(
-                "referral",
-                "Referrals",
-                lambda c: referrals.for_patient(subject, purpose, c, MAX_LIMIT),
-                ("referral_id", "received_at"),
-            )
-        if records.clinical_entry is not None:
-            entries = ClinicalEntries(store, actor)
-            yield section(
-                "clinical_entry",
-                "Clinical records",
-                lambda c: entries.for_patient(subject, purpose, c, MAX_LIMIT),
-                ("entry_id", "created_at"),
-            )
-        if records.communication is not None:
-            communications = Communications(store, actor)
-            yield section(
-                "communication",
-                "Communications",
-                lambda c: communications.for_patient(subject, purpose, c, MAX_LIMIT),
-                ("communication_id", "occurred_at"),
-            )
-        if records.payment is not None:
-            payments = Payments(store, actor)
-            yield section(
-                "payment",
-                "Payments",
-                lambda c: payments.for_patient(subject, purpose, c, MAX_LIMIT),
-                ("payment_id", "taken_at"),
-            )
+            found = all_pages(page)
+            yield Section(key, title, [item_of(key, record, *ids) for record in found])
         cases = Cases(store, actor)
         for kind, title in ((CaseKind.ENQUIRY, "Enquiries"), (CaseKind.COMPLAINT, "Complaints")):
             if getattr(records, kind.value) is not None:

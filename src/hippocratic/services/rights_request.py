@@ -31,9 +31,6 @@ class RequestStatus(StrEnum):
     """A repeat of a request still open: linked to it, answered with it."""
 
 
-CLOSED = (RequestStatus.COMPLETED, RequestStatus.REFUSED, RequestStatus.WITHDRAWN)
-
-
 class StepStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
