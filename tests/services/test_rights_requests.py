@@ -15,7 +15,9 @@ from hippocratic.errors import AccessDenied, Conflict, InputError
 from hippocratic.policy.settings import RightName
 from hippocratic.services.appointments import Appointments, Booking
 from hippocratic.services.consent_choice import patient_actor
+from hippocratic.services.patient_portal import PatientPortal
 from hippocratic.services.rights_decisions import RefusalGround, RightsDecisions
+from hippocratic.services.rights_letters import LetterKind, RightsLetters
 from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
 from hippocratic.services.rights_requests import RequestChannel, Requester, RightsRequests
 from hippocratic.services.store import Store
@@ -251,3 +253,32 @@ def test_consent_and_complaints_are_not_rights_requests_here(clinic: Store) -> N
             NewRightsRequest(subject, RightName.ACCESS, RequestChannel.LETTER,
                              received_at=datetime(2030, 1, 1, tzinfo=UTC))
         )  # fmt: skip
+
+
+@pytest.mark.promise("S0-36")
+def test_a_patient_may_always_ask_about_their_data_and_the_answer_is_kept(
+    clinic: Store, clock: FixedClock
+) -> None:
+    subject = patient(clinic)
+    portal = PatientPortal(clinic, patient_actor("harmonic", subject))
+    assert "information" in {option.key for option in portal.rights()}
+    asked = portal.ask(subject, "information", "Who sees my scan images, and for how long?")
+    request = staff(clinic, "dee").get(asked.request_id)
+    assert request.right is RightName.INFORMATION and not request.identity_required
+    assert request.due == date(2026, 12, 24)  # received 24 Nov 2026 (the test clock): a month
+
+    answer = "Only the sonographer and reporting radiologist; images are kept for 8 years."
+    done = staff(clinic, "dee").complete(asked.request_id, answer)
+    assert done.status is RequestStatus.COMPLETED and done.outcome is not None
+    assert done.outcome.value == answer
+    with clinic.sessions() as session:
+        row = session.get(RightsRequestRow, ("harmonic", asked.request_id))
+        assert row is not None and row.closed_by == "dee" and row.outcome is not None
+        assert b"radiologist" not in row.outcome  # the answer is sealed under the patient's key
+    letter = RightsLetters(clinic, patient_actor("harmonic", subject)).letter(
+        asked.request_id, LetterKind.COMPLETION
+    )
+    text = letter.content.decode()
+    assert "more information about how we use your information" in text and answer in text
+    assert [s.name for s in done.steps] == ["received", "complete"]
+    assert events(clinic)[-1].purpose == "rights_requests"

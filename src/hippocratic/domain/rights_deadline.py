@@ -37,10 +37,13 @@ TimedRight = Literal[
     "portability",
     "objection",
     "automated_decision_review",
+    "information",
 ]
 """The rights answered under the Art. 12(3) clock, as the command line offers them."""
 TIMED_RIGHTS = frozenset(RightName(name) for name in get_args(TimedRight))
-"""Every right but withdrawing consent (at once) and complaints (their own clock, s.164A)."""
+"""Every right but withdrawing consent (at once) and complaints (their own clock, s.164A). A
+question about one's data (Art. 12(1), "information") is not a request under Arts. 15-22, but
+it is answered on the same clock, as the ICO expects of any request for information."""
 RIGHTS_SOURCES = (
     SOURCES["ico_time_limits"],
     SOURCES["uk_gdpr_art_12a"],

@@ -34,6 +34,8 @@ class RightName(StrEnum):
     PORTABILITY = "portability"
     OBJECTION = "objection"
     AUTOMATED_DECISION_REVIEW = "automated_decision_review"
+    INFORMATION = "information"
+    """Ask about my data: how, why and by whom it is used (Arts. 12(1), 13-14), answered in writing."""
     WITHDRAW_CONSENT = "withdraw_consent"
     COMPLAIN = "complain"
 

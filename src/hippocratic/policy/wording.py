@@ -90,6 +90,10 @@ RIGHT = {
         "Where a decision about you is made by automated means, ask for a person to review it "
         "and give your view.",
     ),
+    RightName.INFORMATION: (
+        "Ask about your data",
+        "Ask us anything about how, why and with whom we use your data; we answer in writing.",
+    ),
     RightName.WITHDRAW_CONSENT: (
         "Withdraw consent",
         "Where we rely on your consent, withdraw it at any time, as easily as you gave it.",

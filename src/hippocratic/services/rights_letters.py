@@ -28,6 +28,7 @@ RIGHT_WORDS = {
     "portability": "to have your information sent in a form you can take elsewhere",
     "objection": "objecting to how we use your information",
     "automated_decision_review": "for a person to review an automated decision",
+    "information": "for more information about how we use your information",
 }
 
 
