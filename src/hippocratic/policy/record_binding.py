@@ -70,6 +70,13 @@ class CaseBinding(PolicyModel):
     form: Key | None = None
 
 
+class FraudMarkerBinding(PolicyModel):
+    purpose: Key
+    """The purpose markers are recorded, reviewed and read for (fraud prevention)."""
+    marker_field: Key
+    """The field whose category classifies a marker (its basis, evidence and review)."""
+
+
 class RecordBindings(PolicyModel):
     patient: PatientBinding | None = None
     appointment: AppointmentBinding | None = None
@@ -79,3 +86,4 @@ class RecordBindings(PolicyModel):
     payment: PaymentBinding | None = None
     enquiry: CaseBinding | None = None
     complaint: CaseBinding | None = None
+    fraud_marker: FraudMarkerBinding | None = None

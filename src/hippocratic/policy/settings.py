@@ -35,7 +35,7 @@ class RightName(StrEnum):
     OBJECTION = "objection"
     AUTOMATED_DECISION_REVIEW = "automated_decision_review"
     INFORMATION = "information"
-    """Ask about my data: how, why and by whom it is used (Arts. 12(1), 13-14), answered in writing."""
+    """Ask about my data: how, why and by whom it is used (Arts. 12(1), 13-14), in writing."""
     WITHDRAW_CONSENT = "withdraw_consent"
     COMPLAIN = "complain"
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from hippocratic.guard.decision import SELF_ROLE, Action, self_actor
 from hippocratic.guard.guard import BREAK_GLASS_PURPOSE
 from hippocratic.services.clinic_service import ClinicService
+from hippocratic.services.fraud_markers import withheld_purposes
 from hippocratic.services.security_event import OPERATOR, SECURITY
 from hippocratic.storage.ledger_history import AccessRecord, history
 
@@ -83,8 +84,14 @@ class AccessHistory(ClinicService):
         with self.store.sessions.begin() as session:
             assessment = self.assess(session, request, "access history")
             if assessment.decision.allowed and assessment.facts.known:
+                hidden = withheld_purposes(self.policy, session, self.organisation, subject)
                 records = history(
-                    session, self.organisation, subject, limit=PAGE + 1, offset=offset
+                    session,
+                    self.organisation,
+                    subject,
+                    limit=PAGE + 1,
+                    offset=offset,
+                    without=hidden,
                 )
         self.enforce(assessment, subject)
         more = len(records) > PAGE

@@ -35,6 +35,7 @@ from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import Communications
 from hippocratic.services.consents import Consents
 from hippocratic.services.field_value import FieldState, FieldValue
+from hippocratic.services.fraud_markers import FraudMarkers, withheld_purposes
 from hippocratic.services.page import MAX_LIMIT, Page
 from hippocratic.services.payments import Payments
 from hippocratic.services.records import Records
@@ -298,6 +299,13 @@ class AccessCollector(ClinicService):
                 for n, c in enumerate(corrections, 1)
             ],
         )
+        if records.fraud_marker is not None:
+            markers = FraudMarkers(store, actor).disclosable(subject, purpose)
+            yield Section(
+                "fraud_marker",
+                "Records of suspected fraud",
+                [item_of("fraud_marker", m, "marker_id", "recorded_at") for m in markers],
+            )
         consents = Consents(store, actor).history(subject, purpose)
         yield Section(
             "consent",
@@ -312,10 +320,16 @@ class AccessCollector(ClinicService):
         with self.store.sessions.begin() as session:
             assessment = self.assess(session, request, "access history for an access request")
             if assessment.decision.allowed and assessment.facts.known:
+                hidden = withheld_purposes(self.policy, session, self.organisation, subject)
                 offset = 0
                 while True:
                     page = history(
-                        session, self.organisation, subject, limit=ACCESS_PAGE, offset=offset
+                        session,
+                        self.organisation,
+                        subject,
+                        limit=ACCESS_PAGE,
+                        offset=offset,
+                        without=hidden,
                     )
                     for record in page:
                         items.append(

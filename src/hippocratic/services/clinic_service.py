@@ -192,6 +192,13 @@ class ClinicService:
             f"for “{self.compiled.title('purpose', purpose)}”"
         )
 
+    def require_dpo(self, what: str) -> None:
+        """``AccessDenied`` unless this actor holds the policy's DPO role."""
+        role = self.policy.role_by_key.get(self.actor.role)
+        if role is None or not role.dpo:
+            dpo = self.policy.organisation.dpo or self.policy.organisation.privacy_contact
+            raise AccessDenied(f"only the {dpo.title} may {what}")
+
     def binding(self, kind: str) -> Any:
         """The policy's binding of a record kind; ``NotFound`` if the organisation keeps none."""
         found = getattr(self.policy.records, kind)

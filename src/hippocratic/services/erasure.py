@@ -243,6 +243,8 @@ class Erasure(RightsDecisions):
         elif kind in ("enquiry", "complaint"):
             binding = getattr(records, kind)
             fields = [binding.text_field] if binding is not None else []
+        elif kind == "fraud_marker" and records.fraud_marker:
+            fields = [records.fraud_marker.marker_field]
         return {category[f].key for f in fields if f in category}
 
     def _shred_failed(self, request_id: str, log: str) -> None:

@@ -1,7 +1,8 @@
 """What the portal shows a patient of their own record, in plain words: their details by
 category, and each kind of clinic record the organisation keeps (appointments, referrals,
-clinical records, messages, payments, enquiries, complaints), read through the same services
-staff use, as the patient, under the policy's rights purpose.
+clinical records, messages, payments, enquiries, complaints, and records of suspected fraud
+not under the crime exemption), read through the same services staff use, as the patient,
+under the policy's rights purpose.
 
 Every value says how the patient is shown it: in full, partly withheld (a card number is only
 ever its last four digits), withheld (with why), or erased. A kind of record the guard refuses
@@ -27,6 +28,7 @@ from hippocratic.services.cases import Case, CaseKind, Cases
 from hippocratic.services.clinical_entries import ClinicalEntries, ClinicalEntry
 from hippocratic.services.communications import Communication, Communications
 from hippocratic.services.field_value import FieldState, FieldValue
+from hippocratic.services.fraud_markers import FraudMarker, FraudMarkers, MarkerStatus
 from hippocratic.services.page import MAX_LIMIT, Page
 from hippocratic.services.patients import PatientDetails
 from hippocratic.services.payments import Payment, Payments
@@ -72,6 +74,8 @@ class RecordItem:
     at: datetime
     heading: str
     lines: list[Line]
+    challengeable: bool = False
+    """The patient may put their side of it on the record (a fraud marker still standing)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,16 @@ class PortalRecords:
             if getattr(records, kind.value) is not None:
                 read = partial(cases.for_patient, subject, kind, purpose)
                 found.append(self._section(kind.value, title, self._case, read))
+        if records.fraud_marker is not None:
+            fraud = FraudMarkers(store, actor)
+            found.append(
+                self._section(
+                    "fraud_marker",
+                    "Records of suspected fraud",
+                    self._marker,
+                    lambda: Page(fraud.disclosable(subject, purpose), None),
+                )
+            )
         return found
 
     @staticmethod
@@ -286,3 +300,29 @@ class PortalRecords:
             f"{kind}, {when(record.received_at)}",
             lines,
         )
+
+    def _marker(self, record: FraudMarker) -> RecordItem:
+        lines = [
+            Line("What we think was not true", shown(record.basis)),
+            Line("What shows it", shown(record.evidence)),
+            Line("Where it stands", shown(MARKER_WORDS[record.status])),
+        ]
+        if record.statement is not None:
+            lines.append(Line("What you told us", shown(record.statement)))
+        if record.withdrawn_reason is not None:
+            lines.append(Line("Why we withdrew it", shown(record.withdrawn_reason)))
+        return RecordItem(
+            f"fraud_marker:{record.marker_id}",
+            record.recorded_at,
+            f"Suspected fraud, recorded {when(record.recorded_at)}",
+            lines,
+            challengeable=record.status in (MarkerStatus.PROPOSED, MarkerStatus.CONFIRMED),
+        )
+
+
+MARKER_WORDS = {
+    MarkerStatus.PROPOSED: "Not yet checked by a second person: nothing is done on it until then",
+    MarkerStatus.CONFIRMED: "Checked by a second person",
+    MarkerStatus.REJECTED: "Checked and found not to stand",
+    MarkerStatus.WITHDRAWN: "Withdrawn: it was wrong",
+}

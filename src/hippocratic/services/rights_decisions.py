@@ -240,10 +240,7 @@ class RightsDecisions(RightsRequests):
         row.outcome = self.seal(row.subject_id, OUTCOME, row.request_id, outcome)
 
     def _dpo(self, what: str) -> None:
-        role = self.policy.role_by_key.get(self.actor.role)
-        if role is None or not role.dpo:
-            dpo = self.policy.organisation.dpo or self.policy.organisation.privacy_contact
-            raise AccessDenied(f"only the {dpo.title} may {what}")
+        self.require_dpo(what)
 
     def _justified(self, reason: str) -> str:
         why = text(reason, "reason")

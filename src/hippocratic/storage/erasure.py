@@ -24,6 +24,7 @@ from hippocratic.storage.clinic import (
     PaymentRow,
     ReferralRow,
 )
+from hippocratic.storage.fraud_marker import FraudMarkerRow
 from hippocratic.storage.record import SubjectFieldRow
 
 Table = (
@@ -33,6 +34,7 @@ Table = (
     | type[CaseRow]
     | type[AppointmentRow]
     | type[ReferralRow]
+    | type[FraudMarkerRow]
 )
 RECORD_TABLES: dict[str, Table] = {
     "clinical_entry": ClinicalEntryRow,
@@ -42,6 +44,7 @@ RECORD_TABLES: dict[str, Table] = {
     "complaint": CaseRow,
     "appointment": AppointmentRow,
     "referral": ReferralRow,
+    "fraud_marker": FraudMarkerRow,
 }
 """Each kind of clinic record and its table, in an order that deletes dependants first; the
 two kinds of case share a table (``CaseRow.kind`` tells them apart)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -48,12 +49,22 @@ def access_record(row: AuditEventRow) -> AccessRecord:
 
 
 def history(
-    session: Session, organisation: str, subject: str, *, limit: int = 100, offset: int = 0
+    session: Session,
+    organisation: str,
+    subject: str,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    without: Collection[str] = (),
 ) -> list[AccessRecord]:
-    """Every event about ``subject`` (allowed and denied), newest first, one page at a time."""
+    """Every event about ``subject`` (allowed and denied), newest first, one page at a time;
+    events under the purposes ``without`` names are left out (an exemption withholds them)."""
+    where = [AuditEventRow.organisation_id == organisation, AuditEventRow.subject_id == subject]
+    if without:
+        where.append(AuditEventRow.purpose.not_in(list(without)))
     rows = session.scalars(
         select(AuditEventRow)
-        .where(AuditEventRow.organisation_id == organisation, AuditEventRow.subject_id == subject)
+        .where(*where)
         .order_by(AuditEventRow.seq.desc())
         .limit(limit)
         .offset(offset)

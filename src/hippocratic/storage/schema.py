@@ -16,6 +16,7 @@ from hippocratic.storage import (
     collection,
     consent,
     cookie_receipt,
+    fraud_marker,
     ledger,
     organisation,
     patient_session,
@@ -40,6 +41,7 @@ TABLE_MODULES = (
     campaign,
     rights_request,
     patient_session,
+    fraud_marker,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -18,6 +18,7 @@ from hippocratic.errors import AccessDenied
 from hippocratic.faces.web.identity import COOKIE as STAFF_COOKIE
 from hippocratic.faces.web.portal.page import COOKIE, PENDING
 from hippocratic.services.code_delivery import CodeSpool, CodeTransports
+from hippocratic.services.fraud_markers import FraudMarkers
 from hippocratic.services.payments import CardPayment, PaymentMethod, Payments
 from hippocratic.services.records import Records
 from hippocratic.services.store import Store
@@ -379,3 +380,44 @@ def test_a_portal_error_page_is_never_cached_and_leads_back_to_the_portal(
     assert page.status_code == 401
     assert page.headers["cache-control"] == "no-store"
     assert 'href="/portal"' in page.text and "Back to the worklist" not in page.text
+
+
+@pytest.mark.promise("S0-53")
+def test_a_patient_sees_a_fraud_marker_and_puts_their_side_but_never_an_exempt_one(
+    portal: TestClient, ada: str, spool: Path, clinic: Store
+) -> None:
+    billing = FraudMarkers(clinic, actor("harmonic", "bill"))
+    shown = billing.record(
+        ada,
+        "Gave a date of birth that does not match the GP's",
+        "GP letter of 2 Dec 2026 gives 1948",
+    )
+    hidden = billing.record(
+        ada, "Used a card reported stolen", "Card issuer alert ref CX-9901 on the payment"
+    )
+    FraudMarkers(clinic, actor("harmonic", "dee")).exempt(
+        hidden.marker_id, "Police ask us not to alert the card holder: investigation OP-77"
+    )
+    page = sign_in(portal, spool)
+    text = text_of(page)
+    assert "does not match the GP's" in text and "Not yet checked by a second person" in text
+    assert "stolen" not in text and "CX-9901" not in text and hidden.marker_id not in page
+    said = portal.post(
+        f"/portal/fraud-markers/{shown.marker_id}/challenge",
+        data={
+            "statement": "My GP has my birth year wrong; my passport says 1984.",
+            "csrf": csrf_of(page),
+        },
+        follow_redirects=False,
+    )
+    assert said.status_code == 303
+    after = text_of(portal.get(said.headers["location"]).text)
+    assert "my passport says 1984" in after and "a person will look at it again" in after
+    refused = portal.post(
+        f"/portal/fraud-markers/{hidden.marker_id}/challenge",
+        data={"statement": "Not me", "csrf": csrf_of(page)},
+        headers=JSON,
+    )
+    assert refused.status_code == 404
+    stored = FraudMarkers(clinic, actor("harmonic", "dee")).get(shown.marker_id)
+    assert stored.statement is not None and "passport" in (stored.statement.value or "")

@@ -21,6 +21,7 @@ FIELD_MEMBERS = (
     "card_field",
     "bank_field",
     "text_field",
+    "marker_field",
 )
 PURPOSE_MEMBERS = ("purpose", "identification_purpose", "recording_purpose")
 

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from hippocratic.faces.envelope import success
-from hippocratic.faces.web.api import bookings, campaigns, consents, oversight, patients, rights
+from hippocratic.faces.web.api import (
+    bookings,
+    campaigns,
+    consents,
+    fraud_markers,
+    oversight,
+    patients,
+    rights,
+)
 from hippocratic.faces.web.identity import Caller, caller
 
 
@@ -35,4 +43,5 @@ def api_router() -> APIRouter:
     router.include_router(consents.router)
     router.include_router(campaigns.router)
     router.include_router(rights.router)
+    router.include_router(fraud_markers.router)
     return router

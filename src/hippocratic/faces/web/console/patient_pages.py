@@ -30,6 +30,7 @@ from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
 from hippocratic.services.consents import Consents
+from hippocratic.services.fraud_markers import FraudMarkers
 from hippocratic.services.patients import ContactChannel, InboundContact, Patients
 from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.records import Records
@@ -120,6 +121,8 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             ("communications", "communication",
              lambda: Communications(store, actor).for_patient(subject, request_id=rid)),
             ("payments", "payment", lambda: Payments(store, actor).for_patient(subject)),
+            ("fraud_markers", "fraud_marker",
+             lambda: FraudMarkers(store, actor).for_patient(subject, request_id=rid)),
         ]  # fmt: skip
         cases = Cases(store, actor)
         kinds = [kind for kind in CaseKind if getattr(policy.records, kind.value) is not None]
@@ -158,6 +161,7 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             contact_channels=list(Channel),
             asked_purposes=asked_purposes(policy), consent_methods=STAFF_METHODS,
             grantable=cases.compiled.roles[actor.role].purposes,
+            is_dpo=policy.role_by_key[actor.role].dpo,
         )  # fmt: skip
 
     @router.get("/patients/{subject}")

@@ -20,6 +20,7 @@ from hippocratic.faces.web.portal.page import PRIVATE, SignedIn, render, signed_
 from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
+from hippocratic.services.fraud_markers import FraudMarkers
 from hippocratic.services.patient_portal import PatientPortal
 from hippocratic.services.rights_letters import LetterKind, RightsLetters
 
@@ -29,6 +30,8 @@ CHANGED = {
     "agreed": "Thank you. We have saved your choice: it counts from now.",
     "withdrawn": "We have saved your choice. We will stop at once.",
     "request": "We have your request. You can see it below, with the date it is due.",
+    "challenged": "Thank you. We have kept what you told us with the record, and a person will "
+    "look at it again.",
 }
 
 
@@ -85,6 +88,20 @@ def record_router(templates: Jinja2Templates) -> APIRouter:
         if wants_json(request):
             return JSONResponse(success(made), status_code=201, headers=PRIVATE)
         return see_other("/portal?changed=request#requests")
+
+    @router.post("/portal/fraud-markers/{marker_id}/challenge")
+    def challenge(
+        request: Request,
+        who: SignedIn,
+        marker_id: RecordId,
+        statement: Annotated[str, Form(max_length=5000)],
+    ) -> Response:
+        """The patient puts their side of a fraud marker on the record, in their words."""
+        marker = FraudMarkers(store_of(request), who.actor).challenge(marker_id, statement)
+        if wants_json(request):
+            mine = {"marker_id": marker_id, "challenged_at": marker.challenged_at}
+            return JSONResponse(success(mine), headers=PRIVATE)
+        return see_other("/portal?changed=challenged#fraud_marker")
 
     @router.get("/portal/requests/{request_id}/package")
     def package(
