@@ -3,12 +3,14 @@ the clinician, and the day's worklist scoped by the guard."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from tests.services.clinic import MONDAY_NINE, NEW_PATIENT, actor, events, hire, presented
 
+from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import AccessDenied, InputError, NoticeRequired
 from hippocratic.services.appointments import Appointments, AppointmentStatus, Booking
 from hippocratic.services.capture import Capture
@@ -18,6 +20,7 @@ from hippocratic.services.store import Store
 from hippocratic.services.worklist import Worklist
 from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow
 from hippocratic.storage.collection import NoticePresentationRow
+from hippocratic.storage.record import SubjectFieldRow
 
 
 @pytest.fixture
@@ -228,3 +231,61 @@ def test_reception_sees_the_service_but_marketing_cannot_read_it(clinic: Store) 
     assert page.items[0].service.state is FieldState.VALUE
     with pytest.raises(AccessDenied):
         Appointments(clinic, actor("harmonic", "mo")).for_patient(appointment.subject_id)
+
+
+@pytest.mark.promise("S0-118")
+def test_a_booking_confirms_contact_details_last_confirmed_over_a_year_ago(
+    clinic: Store, clock: FixedClock
+) -> None:
+    first = book(clinic)
+    subject = first.subject_id  # type: ignore[attr-defined]
+    again = Booking(
+        service="early_pregnancy_scan",
+        starts_at=MONDAY_NINE + timedelta(days=400),
+        capture=presented(clinic, "harmonic", "booking"),
+        subject=subject,
+    )
+    rita = Appointments(clinic, actor("harmonic", "rita"))
+    clock.advance(timedelta(days=364))  # 23 Nov 2027: given 24 Nov 2026, under a year ago
+    assert rita.book(again).subject_id == subject
+    clock.advance(timedelta(days=2))  # 25 Nov 2027: over twelve months since given
+    before = len(events(clinic))
+    with pytest.raises(InputError, match="24 November 2026, more than 12 months") as refused:
+        rita.book(again)
+    assert refused.value.field == "contact_confirmed"
+    assert "Email address" in str(refused.value) or "email" in str(refused.value).lower()
+    assert len(events(clinic)) == before  # refused before anything, nothing stored or decided
+    with clinic.sessions() as session:
+        count = len(list(session.scalars(select(AppointmentRow))))
+    assert count == 2
+
+    confirmed = rita.book(replace(again, contact_confirmed=True))
+    assert confirmed.subject_id == subject
+    assert "contact details confirmed: email, phone" in (events(clinic)[-1].reason or "")
+    with clinic.sessions() as session:
+        stamps = dict(
+            session.execute(
+                select(SubjectFieldRow.field, SubjectFieldRow.verified_at).where(
+                    SubjectFieldRow.subject_id == subject
+                )
+            ).all()
+        )
+    assert stamps["email"] == clock.now() and stamps["phone"] == clock.now()
+    assert stamps["full_name"] < clock.now()  # only contact details are confirmed
+    assert rita.book(again).subject_id == subject  # fresh again: no need to ask
+
+
+def test_harmony_never_asks_to_confirm_contact_details(clinic: Store, clock: FixedClock) -> None:
+    bea = Records(clinic, actor("harmony", "rhea"))
+    subject = bea.register(
+        "service_delivery",
+        {"full_name": "Bo Example", "date_of_birth": "1990-01-02", "email": "bo@example.org"},
+    )
+    clock.advance(timedelta(days=900))
+    booking = Booking(
+        service=clinic.policy_of("harmony").services[0].key,
+        starts_at=clock.now() + timedelta(days=3),
+        capture=presented(clinic, "harmony", "booking"),
+        subject=subject,
+    )
+    assert Appointments(clinic, actor("harmony", "rhea")).book(booking).subject_id == subject

@@ -20,6 +20,11 @@ class PatientBinding(PolicyModel):
     """The purpose staff read and update a patient's details for, unless they name another."""
     identification_purpose: Key | None = None
     """The purpose of checking who is calling before a record is opened (S0-37)."""
+    contact_fields: list[Key] = Field(default_factory=list)
+    """The patient's contact details, whose accuracy is confirmed with them (S0-118)."""
+    confirm_contact_after_months: int | None = Field(default=None, ge=1, le=120)
+    """A booking for a patient whose contact details were last given or confirmed longer ago
+    than this must confirm them with the patient first; none: never asked."""
 
 
 class AppointmentBinding(PolicyModel):

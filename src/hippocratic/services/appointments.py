@@ -18,13 +18,14 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from hippocratic.domain.calendar import add_months, long_date
 from hippocratic.errors import InputError, NotFound
 from hippocratic.guard.care_relationship import end_care, start_care
 from hippocratic.guard.decision import Action, Decision
 from hippocratic.policy.record_binding import AppointmentBinding
 from hippocratic.services import form_consent
 from hippocratic.services.capture import Capture, check
-from hippocratic.services.clinic_service import ClinicService
+from hippocratic.services.clinic_service import LONDON, ClinicService
 from hippocratic.services.field_input import clean_values
 from hippocratic.services.field_value import FieldValue
 from hippocratic.services.page import Page
@@ -88,6 +89,8 @@ class Booking:
     duration_minutes: int | None = None
     location: str | None = None
     referral_id: str | None = None
+    contact_confirmed: bool = False
+    """Staff confirmed the patient's contact details with them (asked when they are stale)."""
 
 
 class Appointments(ClinicService):
@@ -151,13 +154,19 @@ class Appointments(ClinicService):
                 self.policy, booking.capture, fields, on_record=on_record, forms=forms
             )
             self.check_clinician(session, booking.clinician)
+            confirmed = self._contact_confirmed(session, booking) if booking.subject else None
+            note = presentation.audit_note
+            if confirmed:
+                note = f"{note}; contact details confirmed: {', '.join(confirmed)}"
             guard = self.guard(session)
-            assessment = guard.assess(request, presentation.audit_note)
+            assessment = guard.assess(request, note)
             known = assessment.facts.known or booking.subject is None
             if assessment.decision.allowed and known:
                 now = self.now()
                 if booking.subject is None:
                     records.create_subject(session, guard, subject, personal, indexes, None)
+                elif confirmed:
+                    PatientRepository(session, self.organisation).confirm(subject, confirmed, now)
                 session.add(presentation.row(self.organisation, self.actor.actor, subject, now))
                 row = AppointmentRow(
                     organisation_id=self.organisation,
@@ -205,6 +214,36 @@ class Appointments(ClinicService):
         if booking.capture is not None:
             form_consent.record(self.store, self.actor, subject, booking.capture, marketing)
         return self._shown(row, assessment.decision, self.key(subject))
+
+    def _contact_confirmed(self, session: Session, booking: Booking) -> list[str]:
+        """The contact details this booking confirms; refused if they are stale and not
+        confirmed with the patient (S0-118). Nothing to confirm: an empty list."""
+        binding = self.policy.records.patient
+        if binding is None or binding.confirm_contact_after_months is None or not booking.subject:
+            return []
+        months = binding.confirm_contact_after_months
+        held = PatientRepository(session, self.organisation).verified(
+            booking.subject, binding.contact_fields
+        )
+        if booking.contact_confirmed:
+            return sorted(held)
+        today = self.today()
+        stale = {
+            field: day
+            for field, at in held.items()
+            if add_months((day := at.astimezone(LONDON).date()), months)[0] <= today
+        }
+        if not stale:
+            return []
+        oldest = min(stale.values())
+        titles = ", ".join(self.compiled.title("field", field) for field in sorted(stale))
+        raise InputError(
+            f"confirm the patient's contact details with them first: {titles} last given or "
+            f"confirmed on {long_date(oldest)}, more than {months} months ago",
+            field="contact_confirmed",
+            hint="ask the patient whether they are still right, correct any that changed on "
+            "their record, then book with contact_confirmed set",
+        )
 
     def _shown(
         self, row: AppointmentRow, decision: Decision, key: SubjectKey | None

@@ -31,3 +31,6 @@ class SubjectFieldRow(Base):
     value: Mapped[str | None] = mapped_column(Text, nullable=True)
     blind_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(Instant)
+    verified_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    """When the patient last gave or confirmed this value (S0-118): a value written is a value
+    given; a contact detail confirmed unchanged at a booking moves this, not ``updated_at``."""

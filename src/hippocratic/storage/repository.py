@@ -67,8 +67,34 @@ class PatientRepository:
                     value=stored.value,
                     blind_index=stored.blind_index,
                     updated_at=at,
+                    verified_at=at,
                 )
             )
+
+    def verified(self, subject: str, fields: Sequence[str]) -> dict[str, datetime]:
+        """When the patient last gave or confirmed each of these fields that their record holds."""
+        rows = self.session.execute(
+            select(
+                SubjectFieldRow.field, SubjectFieldRow.verified_at, SubjectFieldRow.updated_at
+            ).where(
+                SubjectFieldRow.organisation_id == self.organisation,
+                SubjectFieldRow.subject_id == subject,
+                SubjectFieldRow.field.in_(list(fields)),
+            )
+        )
+        return {field: verified or updated for field, verified, updated in rows}
+
+    def confirm(self, subject: str, fields: Sequence[str], at: datetime) -> None:
+        """The patient confirmed these values are still right."""
+        self.session.execute(
+            update(SubjectFieldRow)
+            .where(
+                SubjectFieldRow.organisation_id == self.organisation,
+                SubjectFieldRow.subject_id == subject,
+                SubjectFieldRow.field.in_(list(fields)),
+            )
+            .values(verified_at=at)
+        )
 
     def values(self, subject: str, fields: Sequence[str]) -> list[StoredValue]:
         params = {"organisation": self.organisation, "subject": subject, "fields": list(fields)}

@@ -51,6 +51,10 @@ def check_records(policy: Policy) -> Iterator[Finding]:
         ]
         if kind == "clinical_entry":
             fields += [((*where, "fields", i), key) for i, key in enumerate(binding.fields)]
+        if kind == "patient":
+            fields += [
+                ((*where, "contact_fields", i), key) for i, key in enumerate(binding.contact_fields)
+            ]
         for loc, key in fields:
             yield from _bound_field(policy, loc, key, purpose_key, kind, binding)
         form = getattr(binding, "form", None)

@@ -46,6 +46,7 @@ def book(request: Request, who: Who, booking: BookingIn) -> dict[str, Any]:
             booking.duration_minutes,
             booking.location,
             booking.referral_id,
+            booking.contact_confirmed,
         ),
         who.request_id,
     )

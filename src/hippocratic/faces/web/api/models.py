@@ -50,6 +50,8 @@ class BookingIn(Strict):
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     location: Short | None = None
     referral_id: BodyId | None = None
+    contact_confirmed: bool = False
+    """The patient confirmed their contact details are still right (asked when stale)."""
 
 
 class StatusIn(Strict):
