@@ -54,6 +54,7 @@ def test_no_decision_allows_without_a_matching_rule(data: st.DataObject) -> None
         restricted=data.draw(st.booleans()),
         care_relationship=data.draw(st.booleans()),
         break_glass=data.draw(st.booleans()),
+        objected=data.draw(st.booleans()),
     )
     decision = decide(
         compiled,
@@ -85,6 +86,8 @@ def test_no_decision_allows_without_a_matching_rule(data: st.DataObject) -> None
         )
     if the_role.care_relationship_required:
         assert facts.care_relationship or (facts.break_glass and the_role.break_glass)
+    if facts.objected:  # an upheld objection (Art. 21(1)) ends the purpose but for legal claims
+        assert action is Action.STORE or the_purpose.legal_claims
 
 
 @pytest.mark.promise("S0-08", "S0-37")

@@ -18,6 +18,7 @@ from hippocratic.guard.scope import scope
 from hippocratic.services.store import Store
 from hippocratic.storage.care import BreakGlassRow, CareRelationshipRow
 from hippocratic.storage.consent import ConsentStateRow
+from hippocratic.storage.objection import ObjectionRow
 from hippocratic.storage.subject import SubjectRow
 
 WHEN = st.sampled_from(["none", "live", "past", "future"])
@@ -30,6 +31,7 @@ PATIENTS = st.lists(
             "care": WHEN,
             "glass": WHEN,
             "actor": st.sampled_from(["sam", "kim"]),
+            "objected": st.sampled_from(["none", "care", "payment", "legal_claims"]),
         }
     ),
     min_size=1,
@@ -42,6 +44,7 @@ EDGE: dict[str, object] = {
     "care": "none",
     "glass": "none",
     "actor": "sam",
+    "objected": "none",
 }
 
 
@@ -82,6 +85,17 @@ def add_patient(store: Store, facts: dict[str, object]) -> str:
                     event_id=None,
                 )
             )
+        if facts.get("objected", "none") != "none":
+            session.add(
+                ObjectionRow(
+                    organisation_id=org,
+                    subject_id=subject,
+                    purpose=facts["objected"],
+                    request_id=str(uuid.uuid4()),
+                    upheld_at=now,
+                    upheld_by="dpo",
+                )
+            )
         if facts["care"] in spans:
             start, end = spans[str(facts["care"])]
             session.add(
@@ -115,7 +129,7 @@ def opens(guard: Guard, role: str, purpose: str, subject: str) -> bool:
     return facts.known and decide(guard.compiled, request, facts).allowed
 
 
-@pytest.mark.promise("S1-23", "S0-80", "S0-07")
+@pytest.mark.promise("S1-23", "S0-80", "S0-07", "S1-37")
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -125,6 +139,7 @@ def opens(guard: Guard, role: str, purpose: str, subject: str) -> bool:
 )
 @example(patients=[EDGE | {"restricted": True, "care": "live"}, EDGE | {"consent": "given"}])
 @example(patients=[EDGE | {"consent": "stale"}, EDGE | {"consent": "given"}])
+@example(patients=[EDGE | {"objected": "care", "care": "live"}, EDGE | {"care": "live"}])
 def test_a_worklist_holds_exactly_the_patients_the_guard_would_open(
     clinic: Store, patients: list[dict[str, object]]
 ) -> None:

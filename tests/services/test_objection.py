@@ -5,17 +5,21 @@ data unused, and lifting it tells the patient first."""
 from __future__ import annotations
 
 import pytest
-from tests.services.clinic import actor, agree, events, hire
+from sqlalchemy import select
+from tests.services.clinic import NEW_PATIENT, actor, agree, events, hire
 from tests.services.test_appointments import book
 
 from hippocratic.errors import AccessDenied, Conflict, InputError
+from hippocratic.guard.scope import scope
 from hippocratic.policy.settings import RightName
-from hippocratic.services.communications import Communications
+from hippocratic.services.communications import CommunicationChannel, Communications, Direction
 from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.records import Records
 from hippocratic.services.rights_request import NewRightsRequest, RequestStatus
 from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
+from hippocratic.storage.objection import ObjectionRow
+from hippocratic.storage.subject import SubjectRow
 
 
 @pytest.fixture
@@ -92,3 +96,42 @@ def test_restriction_keeps_data_unused_and_lifting_tells_the_patient_first(
     trail = [e.reason or "" for e in events(clinic)] + [e.rule_ids for e in events(clinic)]
     assert reception.read(subject, "administration", ["email"])["email"].value
     assert any("restriction:art18/off" in str(x) for x in trail)
+
+
+@pytest.mark.promise("S1-37", "S0-121")
+def test_an_upheld_objection_stops_the_purpose_for_that_patient_at_the_guard(
+    clinic: Store,
+) -> None:
+    subject = book(clinic).subject_id  # type: ignore[attr-defined]
+    other = book(clinic, patient={**NEW_PATIENT, "email": "bo@example.org"}).subject_id  # type: ignore[attr-defined]
+    Communications(clinic, actor("harmonic", "rita")).log(
+        subject, Direction.INBOUND, CommunicationChannel.EMAIL, "Asked about the report"
+    )
+    quinn = Communications(clinic, actor("harmonic", "quinn"))
+    assert quinn.for_patient(subject, "communications_monitoring").items
+    request_id = ask(clinic, subject, RightName.OBJECTION, RequestChannel.LETTER)
+    Objections(clinic, actor("harmonic", "dee")).balance(
+        request_id, "communications_monitoring", True,
+        "no complaint or incident needs these messages reviewed; her interest prevails",
+    )  # fmt: skip
+    with pytest.raises(AccessDenied, match="objection was upheld") as refused:
+        quinn.for_patient(subject, "communications_monitoring")
+    assert "objection:art21" in refused.value.details["rules"]
+    assert events(clinic)[-1].outcome == "denied"
+    assert quinn.for_patient(other, "communications_monitoring").items == []  # others go on
+    rita = Communications(clinic, actor("harmonic", "rita"))
+    assert rita.for_patient(subject).items  # care, on another basis, is not touched
+    with clinic.sessions() as session:
+        row = session.get(ObjectionRow, ("harmonic", subject, "communications_monitoring"))
+        assert row is not None and row.request_id == request_id and row.upheld_by == "dee"
+        listed = set(
+            session.scalars(
+                select(SubjectRow.subject_id).where(
+                    scope(
+                        clinic.policy_of("harmonic"), "quinn", "quality_reviewer",
+                        "communications_monitoring", clinic.clock.now(),
+                    )
+                )
+            )
+        )  # fmt: skip
+    assert other in listed and subject not in listed

@@ -25,6 +25,7 @@ from hippocratic.guard.decision import AccessRequest, Action, Decision
 from hippocratic.guard.rules import SubjectFacts, decide
 from hippocratic.policy.document import Policy
 from hippocratic.storage.ledger import AuditEvent, append
+from hippocratic.storage.objection import objected
 from hippocratic.storage.subject import SubjectRow
 
 BREAK_GLASS_PURPOSE = "break_glass"
@@ -42,7 +43,7 @@ class BreakGlassOutcome:
     grant: glass.BreakGlassGrant | None
 
 
-FactsQuery = Select[bool, bool, bool, bool, bool]
+FactsQuery = Select[bool, bool, bool, bool, bool, bool]
 _FACTS: dict[int, tuple[ConsentStore, FactsQuery]] = {}
 
 
@@ -64,6 +65,7 @@ def _facts_query(consents: ConsentStore) -> FactsQuery:
         consents.live(org, subject, purpose, now, terms),
         in_care(org, subject, actor, now),
         under_break_glass(org, subject, actor, now),
+        objected(org, subject, purpose),
     )
     _FACTS[id(consents)] = (consents, query)
     return query
@@ -183,6 +185,7 @@ class Guard:
             bool(row[3]),
             bool(row[4]),
             bool(row[0]),
+            bool(row[5]),
         )
 
     def break_glass(

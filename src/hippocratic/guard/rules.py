@@ -33,6 +33,8 @@ class SubjectFacts:
     care_relationship: bool = False
     break_glass: bool = False
     known: bool = True
+    objected: bool = False
+    """The patient's objection to this purpose was upheld (Art. 21(1))."""
     """The subject exists in the actor's organisation (a lookup, not a permission)."""
 
 
@@ -148,6 +150,13 @@ def decide(policy: CompiledPolicy, request: AccessRequest, facts: SubjectFacts) 
             [*rules, "restriction:art18"],
             "the patient has asked us to restrict the use of their data (UK GDPR Art. 18): it "
             "may be kept but not used",
+            categories,
+        )
+    if facts.objected and request.action is not Action.STORE and not purpose.legal_claims:
+        return _deny(
+            [*rules, "objection:art21"],
+            f"the patient objected to “{purpose_title}” and the objection was upheld (UK GDPR "
+            "Art. 21(1)): their data is no longer used for it",
             categories,
         )
     if role.care_relationship_required and request.subject is not None:

@@ -16,6 +16,7 @@ from hippocratic.guard.care_relationship import in_care, under_break_glass
 from hippocratic.guard.compiled_policy import compile_policy
 from hippocratic.guard.consent import LEDGER_CONSENTS, ConsentStore
 from hippocratic.policy.document import Policy
+from hippocratic.storage.objection import objected
 from hippocratic.storage.subject import SubjectRow
 
 
@@ -37,6 +38,7 @@ def scope(
     conditions: list[ColumnElement[bool]] = [SubjectRow.organisation_id == org]
     if not compiled_purpose.legal_claims:
         conditions.append(SubjectRow.restricted.is_(False))
+        conditions.append(~objected(org, subject, purpose))
     if compiled_purpose.consent_required:
         conditions.append(consents.live(org, subject, purpose, now, compiled_purpose.consent_terms))
     if compiled_role.care_relationship_required:

@@ -5,7 +5,10 @@
   and every campaign audience see on the very next decision, and the request is answered.
 - An objection to processing on legitimate interests or a public task (Art. 21(1)) needs a
   balancing decision: the DPO records whether there are compelling legitimate grounds that
-  override the patient's interests, with the reasoning, which the completion letter gives.
+  override the patient's interests, with the reasoning, which the completion letter gives. An
+  objection upheld is kept (``storage.objection``), and the guard refuses the purpose for that
+  patient from then on, one by one and in every list, except to store the data or for legal
+  claims.
 - Processing on any other basis (a contract, a legal obligation, consent) is not open to
   objection; the DPO is told so, and a consent is withdrawn instead.
 - Restriction (Art. 18): the patient's data is then only stored, used for legal claims, or
@@ -28,6 +31,7 @@ from hippocratic.services.records import Records
 from hippocratic.services.rights_clock import RequestChannel
 from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import RequestStatus, RightsRequest
+from hippocratic.storage.objection import ObjectionRow
 from hippocratic.storage.rights_request import RightsRequestRow
 
 BALANCED = (LawfulBasis.LEGITIMATE_INTERESTS, LawfulBasis.PUBLIC_TASK)
@@ -109,6 +113,17 @@ class Objections(RightsDecisions):
 
         def close(session: Session, row: RightsRequestRow) -> str:
             self._close(row, RequestStatus.COMPLETED, outcome)
+            if upheld:  # the guard refuses the purpose for this patient from now on
+                session.merge(
+                    ObjectionRow(
+                        organisation_id=self.organisation,
+                        subject_id=row.subject_id,
+                        purpose=purpose,
+                        request_id=request_id,
+                        upheld_at=self.now(),
+                        upheld_by=self.actor.actor,
+                    )
+                )
             return f"balancing decision on {purpose}: " + (
                 "objection upheld" if upheld else "compelling grounds"
             )

@@ -18,6 +18,7 @@ from hippocratic.storage import (
     cookie_receipt,
     fraud_marker,
     ledger,
+    objection,
     organisation,
     patient_session,
     record,
@@ -42,6 +43,7 @@ TABLE_MODULES = (
     rights_request,
     patient_session,
     fraud_marker,
+    objection,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 
