@@ -85,3 +85,9 @@ def long_date(day: date) -> str:
 
 def short_date(day: date) -> str:
     return f"{day.day} {day.strftime('%b %Y')}"
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years of age on ``day`` (a birthday counts from its own day; 29 February's from
+    1 March in a common year)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
-from hippocratic.domain.calendar import long_date
+from hippocratic.domain.calendar import age_on, long_date
 from hippocratic.domain.legal_source import SOURCES, LegalSource
 from hippocratic.domain.retention_catalogue import (
     ADULT_AGE,
@@ -223,15 +223,11 @@ def _start(terms: _Terms, facts: RecordFacts, steps: list[str]) -> date:
     return start
 
 
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def _birthday_end(terms: _Terms, facts: RecordFacts, steps: list[str]) -> date:
     born = _require(facts.born, "born", terms)
     ended = _care_ended(facts)
     target = terms.birthday or 25
-    if ended is not None and terms.birthday_if_17_at_end and _age_on(born, ended) == 17:
+    if ended is not None and terms.birthday_if_17_at_end and age_on(born, ended) == 17:
         target = terms.birthday_if_17_at_end
         steps.append(f"aged 17 when care ended ({long_date(ended)}): keep to the {ordinal(target)}")
     when = add_period(born, Period(years=target))
@@ -291,7 +287,7 @@ def _adult_floor(entry: CatalogueEntry, facts: RecordFacts, when: date, steps: l
     ended = _care_ended(facts)
     if adult is None or adult.duration is None or facts.born is None or ended is None:
         return when
-    if _age_on(facts.born, ended) < ADULT_AGE:
+    if age_on(facts.born, ended) < ADULT_AGE:
         return when
     floor = add_period(ended, adult.duration)
     why = f"care went on into adulthood; the adult minimum, {period_words(adult.duration)}"
@@ -304,7 +300,7 @@ def _minor_under_adult_rule(rule: RetentionRule, facts: RecordFacts, steps: list
     child = next((e for e in CATALOGUE.values() if e.adult_record_type == rule.record_type), None)
     if child is None or facts.born is None or ended is None:
         return
-    age = _age_on(facts.born, ended)
+    age = age_on(facts.born, ended)
     if age >= ADULT_AGE:
         return
     kept_to = _birthday_end(_terms_of_entry(child, RetentionTrigger.BIRTHDAY), facts, [])

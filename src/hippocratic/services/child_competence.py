@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from hippocratic.domain.calendar import age_on
 from hippocratic.services.access_package import AccessPackage
 from hippocratic.services.rights_request import Step, StepStatus
 
@@ -17,10 +18,6 @@ ADULT = 18
 PARENT_MAY = "competence:parent_may_see"
 CHILD_AGREES = "competence:child_agrees"
 CHILD_DECLINES = "competence:child_declines"
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def needs_clinician(package: AccessPackage, requester: str, today: date) -> bool:

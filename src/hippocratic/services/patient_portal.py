@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hippocratic.domain.calendar import age_on
 from hippocratic.domain.consent import ConsentKind, ConsentMethod, Control, Presentation
 from hippocratic.domain.rights_deadline import TIMED_RIGHTS
-from hippocratic.errors import InputError, NotFound
+from hippocratic.errors import AccessDenied, InputError, NotFound
 from hippocratic.policy.settings import RightName
 from hippocratic.policy.wording import FEE, RIGHT
 from hippocratic.services.access_history import AccessHistory, AccessPage
@@ -69,6 +70,8 @@ class ConsentOption:
     can_agree: bool
     each_time: bool = False
     """Asked on each occasion (a call, a sharing), never as a standing yes here."""
+    needs_parent: bool = False
+    """The patient is under 13: a parent or guardian agrees for them, not the portal."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,11 @@ class PortalHome:
     """Whether a request costs anything, in the notice's words."""
 
 
+ONLINE_CONSENT_AGE = 13
+"""Below this age a child's consent to an online service is given or authorised by a parent
+(UK GDPR Art. 8(1) as the DPA 2018 s. 9 sets it for the UK)."""
+
+
 class PatientPortal(ClinicService):
     """One patient's portal: the actor is the patient, ``subject`` always their own."""
 
@@ -132,7 +140,7 @@ class PatientPortal(ClinicService):
             name.value if name is not None and name.state == "value" else None,
             details(self.policy, held),
             PortalRecords(self.store, self.actor, self.compiled, self.purpose).sections(subject),
-            self.consents(subject),
+            self.consents(subject, held),
             self.access(subject, access_offset),
             self.requests(subject),
             self.rights(),
@@ -170,9 +178,29 @@ class PatientPortal(ClinicService):
         each |= {p.key for p in self.policy.purposes if p.data_use.startswith("third_party")}
         return each
 
-    def consents(self, subject: str) -> list[ConsentOption]:
+    def under_online_age(self, subject: str, held: PatientDetails | None = None) -> bool:
+        """Whether the patient is too young to agree online themselves (UK GDPR Art. 8(1), DPA
+        2018 s. 9: under 13), from the date of birth on their own record (``held``, if already
+        read); unknown is not."""
+        if "date_of_birth" not in self.policy.field_by_key:
+            return False
+        values = (
+            held.fields
+            if held is not None
+            else Records(self.store, self.actor).read(subject, self.purpose, ["date_of_birth"])
+        )
+        born = values.get("date_of_birth")
+        if born is None or born.state != "value" or not born.value:
+            return False
+        try:
+            return age_on(date.fromisoformat(born.value), self.today()) < ONLINE_CONSENT_AGE
+        except ValueError:
+            return False
+
+    def consents(self, subject: str, held: PatientDetails | None = None) -> list[ConsentOption]:
         history = Consents(self.store, self.actor).history(subject, self.purpose)
         each_time = self.asked_each_time()
+        child = self.under_online_age(subject, held)
         now: dict[tuple[str, str | None], ConsentNow] = {
             (state.purpose, state.channel): state for state in history.current
         }
@@ -199,8 +227,9 @@ class PatientPortal(ClinicService):
                         _standing(state),
                         state.since if state is not None else None,
                         can_withdraw=given,
-                        can_agree=not agreed and purpose.key not in each_time,
+                        can_agree=not agreed and purpose.key not in each_time and not child,
                         each_time=purpose.key in each_time,
+                        needs_parent=child and not agreed and purpose.key not in each_time,
                     )
                 )
         return options
@@ -218,6 +247,11 @@ class PatientPortal(ClinicService):
         if purpose in self.asked_each_time():
             raise InputError(
                 "we ask you about this each time it comes up, not in advance", field="purpose"
+            )
+        if self.under_online_age(subject):
+            raise AccessDenied(
+                "you are under 13, so a parent or guardian must agree to this for you: ask them "
+                "to contact us (UK GDPR Art. 8(1)). You can still say no here at any time."
             )
         self._record(subject, purpose, channel, ConsentKind.GRANTED, wording, notice_version)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -421,3 +422,54 @@ def test_a_patient_sees_a_fraud_marker_and_puts_their_side_but_never_an_exempt_o
     assert refused.status_code == 404
     stored = FraudMarkers(clinic, actor("harmonic", "dee")).get(shown.marker_id)
     assert stored.statement is not None and "passport" in (stored.statement.value or "")
+
+
+@pytest.mark.promise("L-07")
+def test_a_child_under_13_cannot_agree_online_and_on_their_13th_birthday_can(
+    portal: TestClient, clinic: Store, spool: Path
+) -> None:
+    kit = Records(clinic, actor("harmonic", "rita")).register(
+        "care",
+        {**NEW_PATIENT, "full_name": "Kit Example", "date_of_birth": "2013-11-25",
+         "email": "kit.example@example.org"},
+    )  # fmt: skip  # 12 on 24 November 2026 (the test clock); 13 tomorrow
+
+    def kit_signs_in() -> str:
+        asked = portal.post(
+            "/portal/sign-in",
+            data={"organisation": "harmonic", "contact": "kit.example@example.org",
+                  "dob_day": "25", "dob_month": "11", "dob_year": "2013"},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert asked.status_code == 303
+        form = portal.get("/portal/sign-in/code")
+        done = portal.post(
+            "/portal/sign-in/code", data={"code": codes(spool)[-1], "csrf": csrf_of(form.text)}
+        )
+        assert done.status_code == 200
+        return portal.get("/portal").text
+
+    home = kit_signs_in()
+    assert "You are under 13, so a parent or guardian must agree" in text_of(home)
+    with pytest.raises(AssertionError, match="no agree button"):
+        consent_form(home, "marketing", "email", "agree")
+    spec = next(p for p in clinic.policy_of("harmonic").purposes if p.key == "marketing")
+    assert spec.consent is not None
+    forced = portal.post(
+        "/portal/consents",
+        data={"purpose": "marketing", "channel": "email", "decision": "agree",
+              "wording": spec.consent.wording, "csrf": csrf_of(home),
+              "notice_version": clinic.policy_of("harmonic").notice.version},
+        headers=JSON,
+    )  # fmt: skip
+    assert forced.status_code == 403 and "Art. 8(1)" in forced.json()["error"]["message"]
+    marketing = Records(clinic, actor("harmonic", "mo"))
+    with pytest.raises(AccessDenied):
+        marketing.read(kit, "marketing", ["full_name"])
+
+    clinic.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    home = kit_signs_in()  # the session timed out overnight
+    assert "You are under 13" not in text_of(home)
+    agree = consent_form(home, "marketing", "email", "agree")
+    assert portal.post("/portal/consents", data=agree, follow_redirects=False).status_code == 303
+    assert marketing.read(kit, "marketing", ["full_name"])["full_name"].value == "Kit Example"
