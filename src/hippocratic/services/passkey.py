@@ -241,7 +241,7 @@ def sign_in_options(store: Store, cookie: str, party: RelyingParty) -> str:
     return options_to_json(options)
 
 
-def _credential_id(credential: str) -> str:
+def credential_id_of(credential: str) -> str:
     try:
         parsed = json.loads(credential)
     except ValueError:
@@ -258,7 +258,7 @@ def second_factor(store: Store, cookie: str, party: RelyingParty, credential: st
     with store.sessions.begin() as session:
         found, row = sign_in.pending(session, store, cookie)
         challenge = claim_challenge(session, found)
-        key = session.get(PasskeyRow, (row.organisation_id, _credential_id(credential)))
+        key = session.get(PasskeyRow, (row.organisation_id, credential_id_of(credential)))
         if (locked := sign_in.lockout(store, row)) is not None:
             refusal = locked
         elif challenge is None or key is None or key.username != row.username:

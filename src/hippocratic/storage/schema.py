@@ -20,6 +20,7 @@ from hippocratic.storage import (
     ledger,
     objection,
     organisation,
+    patient_passkey,
     patient_session,
     record,
     rights_request,
@@ -44,6 +45,7 @@ TABLE_MODULES = (
     patient_session,
     fraud_marker,
     objection,
+    patient_passkey,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -6,6 +6,7 @@ sessions that never cross between patients and staff."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import app_client, signed_in, use_session
 from tests.services.clinic import NEW_PATIENT, actor
+from tests.services.soft_authenticator import SoftAuthenticator
 
 from hippocratic.errors import AccessDenied
 from hippocratic.faces.web.identity import COOKIE as STAFF_COOKIE
@@ -473,3 +475,38 @@ def test_a_child_under_13_cannot_agree_online_and_on_their_13th_birthday_can(
     agree = consent_form(home, "marketing", "email", "agree")
     assert portal.post("/portal/consents", data=agree, follow_redirects=False).status_code == 303
     assert marketing.read(kit, "marketing", ["full_name"])["full_name"].value == "Kit Example"
+
+
+def test_a_patient_adds_a_passkey_and_then_signs_in_with_it_instead_of_a_code(
+    portal: TestClient, ada: str, spool: Path, clinic: Store
+) -> None:
+    page = sign_in(portal, spool)
+    assert 'data-passkey="register"' in page and "You have not added a passkey" in page
+    csrf = {"x-csrf-token": csrf_of(page), **JSON}
+    device = SoftAuthenticator("http://127.0.0.1", "127.0.0.1")  # the test client's origin
+    options = portal.post("/portal/passkeys/options", headers=csrf).json()["data"]
+    made = portal.post(
+        "/portal/passkeys",
+        json={"credential": json.loads(device.create(json.dumps(options))), "label": "My phone"},
+        headers=csrf,
+    )
+    assert made.status_code == 201, made.text
+    assert "My phone, added" in text_of(portal.get("/portal").text)
+    portal.post("/portal/sign-out", data={"csrf": csrf_of(page)})
+    assert portal.get("/portal", follow_redirects=False).status_code == 303
+
+    form = portal.get("/portal/sign-in").text
+    assert 'data-passkey="sign-in"' in form
+    asked = portal.post("/portal/sign-in/passkey/options", json={"organisation": "harmonic"})
+    answer = json.loads(device.get(json.dumps(asked.json()["data"])))
+    done = portal.post("/portal/sign-in/passkey", json={"credential": answer})
+    assert done.status_code == 200 and done.json()["data"]["next"] == "/portal"
+    assert "Full name Ada Example" in text_of(portal.get("/portal").text)
+    again = portal.post("/portal/sign-in/passkey", json={"credential": answer})
+    assert again.status_code == 401  # the ceremony's challenge was spent
+    foreign = portal.post(
+        "/portal/sign-in/passkey/options",
+        json={"organisation": "harmonic"},
+        headers={"sec-fetch-site": "cross-site"},
+    )
+    assert foreign.status_code == 403

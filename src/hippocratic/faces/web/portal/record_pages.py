@@ -16,8 +16,16 @@ from hippocratic.errors import InputError
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.console.page import see_other, wants_json
 from hippocratic.faces.web.identity import store_of
-from hippocratic.faces.web.portal.page import PRIVATE, SignedIn, render, signed_in, to_sign_in
+from hippocratic.faces.web.portal.page import (
+    COOKIE,
+    PRIVATE,
+    SignedIn,
+    render,
+    signed_in,
+    to_sign_in,
+)
 from hippocratic.faces.web.record_id import RecordId
+from hippocratic.services import patient_passkey
 from hippocratic.services.access_formats import PackageFormat
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.fraud_markers import FraudMarkers
@@ -30,6 +38,7 @@ CHANGED = {
     "agreed": "Thank you. We have saved your choice: it counts from now.",
     "withdrawn": "We have saved your choice. We will stop at once.",
     "request": "We have your request. You can see it below, with the date it is due.",
+    "passkey": "We have removed that passkey: it no longer signs you in.",
     "challenged": "Thank you. We have kept what you told us with the record, and a person will "
     "look at it again.",
 }
@@ -50,9 +59,10 @@ def record_router(templates: Jinja2Templates) -> APIRouter:
             return to_sign_in(request)
         portal = PatientPortal(store_of(request), who.actor)
         data = portal.home(who.subject, older)
+        keys = patient_passkey.passkeys(store_of(request), request.cookies.get(COOKIE))
         return render(
             templates, request, "portal/home.html", data, who,
-            changed=CHANGED.get(changed), expires_at=who.session.expires_at,
+            changed=CHANGED.get(changed), expires_at=who.session.expires_at, passkeys=keys,
         )  # fmt: skip
 
     @router.post("/portal/consents")

@@ -1,5 +1,7 @@
-// Passkeys in the staff console: the browser's WebAuthn ceremonies for a button marked
-// data-passkey="register" (on the passkeys page) or "sign-in" (on the second-factor page).
+// Passkeys in the staff console and the patient portal: the browser's WebAuthn ceremonies for
+// a button marked data-passkey="register" or "sign-in"; data-options-url and data-answer-url
+// name the portal's endpoints (the console's are the default), data-organisation-field the
+// clinic chosen on the sign-in page.
 // The server sends the options as JSON with binary fields in base64url; this turns them into
 // the ArrayBuffers navigator.credentials wants, and the answer back into JSON.
 (function () {
@@ -72,20 +74,28 @@
 
   async function run(button) {
     const kind = button.dataset.passkey;
-    const csrf = button.dataset.csrf;
+    const csrf = button.dataset.csrf || "";
     const status = document.getElementById(button.getAttribute("aria-describedby"));
     status.textContent = "Waiting for your passkey…";
+    // The staff console's endpoints unless the button names its own (the patient portal's).
+    const field = button.dataset.organisationField;
+    const body = field ? { organisation: document.getElementById(field).value } : {};
     if (kind === "register") {
-      const options = await post("/console/passkeys/options", {}, csrf);
+      const url = button.dataset.optionsUrl || "/console/passkeys/options";
+      const options = await post(url, body, csrf);
       const made = await navigator.credentials.create({ publicKey: creationOptions(options) });
       const label = document.getElementById("passkey-label").value;
-      await post("/console/passkeys", { credential: answer(made), label: label }, csrf);
+      await post(button.dataset.answerUrl || "/console/passkeys",
+                 { credential: answer(made), label: label }, csrf);
       window.location.reload();
     } else {
-      const options = await post("/console/second-factor/passkey/options", {}, csrf);
+      const url = button.dataset.optionsUrl || "/console/second-factor/passkey/options";
+      const options = await post(url, body, csrf);
       const given = await navigator.credentials.get({ publicKey: requestOptions(options) });
-      const done = await post("/console/second-factor/passkey",
-                              { credential: answer(given), next: button.dataset.next }, csrf);
+      const sent = { credential: answer(given) };
+      if (button.dataset.next) { sent.next = button.dataset.next; }
+      const done = await post(button.dataset.answerUrl || "/console/second-factor/passkey",
+                              sent, csrf);
       window.location.assign(done.next);
     }
   }
