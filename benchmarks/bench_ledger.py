@@ -2,8 +2,11 @@
 1,000,000-event SQLite ledger (targets: 20,000 appends/s, 500,000 verified/s, under 200 MB),
 verified by one process and by one per core side by side.
 
-Baselines, side by side: the same rows inserted with no hashing or locking (the cost of the
-chain on appends), and a bare fetch of every column (the floor for verification).
+Appends sign checkpoints on a count and on time and hand each to the standing witnesses (the
+key store and the witness file, as a store has them). Baselines, side by side: the same rows
+inserted with no hashing or locking (the cost of the chain on appends), single-event appends
+with checkpoints on a count only (the cost of the time rule and its witness writes where it
+bites most), and a bare fetch of every column (the floor for verification).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,11 +25,15 @@ from sqlalchemy import insert
 from benchmarks.timing import Timing, ratio
 from hippocratic.services.audit import default_workers
 from hippocratic.storage.database import Base, make_engine, session_factory
+from hippocratic.storage.keystore import open_key_engine
 from hippocratic.storage.ledger import AuditEvent, AuditEventRow, append
+from hippocratic.storage.notary import Notary
+from hippocratic.storage.witness import standing_witnesses
 
 EVENTS = 1_000_000
 BATCH = 20_000
 RAW_BATCHES = 5
+SINGLES = 2_000
 VERIFY_RUNS = 3
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -143,6 +151,22 @@ def verification(url: str, workers: int) -> tuple[Timing, Timing, float]:
     return verified, fetched, max(peak for _, _, peak in runs)
 
 
+def singles(url: str, notary: Notary, organisation: str) -> Timing:
+    """``SINGLES`` appends of one event each, one second apart by the events' clock, so the
+    time rule signs (and witnesses) a checkpoint every 60 appends unless it is off."""
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    samples = []
+    for n, item in enumerate(events(SINGLES, 0)):
+        start = time.perf_counter()
+        with sessions.begin() as session:
+            append(session, organisation, [item], notary)
+        if n >= 10:
+            samples.append(time.perf_counter() - start)
+    engine.dispose()
+    return Timing(f"append 1 event, {organisation}", samples)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/ledger.db"
@@ -150,13 +174,15 @@ def main() -> None:
         Base.metadata.create_all(engine)
         sessions = session_factory(engine)
         signer = Ed25519PrivateKey.generate()
+        key_engine = open_key_engine(f"sqlite:///{tmp}/keys.db")
+        notary = Notary(signer, standing_witnesses(key_engine, Path(tmp)))
         appends: list[float] = []
         written = 0
         while written < EVENTS:
             batch = events(BATCH, written)
             start = time.perf_counter()
             with sessions.begin() as session:
-                append(session, "bench", batch, signer)
+                append(session, "bench", batch, notary)
             appends.append((time.perf_counter() - start) / BATCH)
             written += BATCH
         raws: list[float] = []
@@ -167,11 +193,21 @@ def main() -> None:
                 connection.execute(insert(AuditEventRow), rows)
             raws.append((time.perf_counter() - start) / BATCH)
         engine.dispose()
-        chained, plain = Timing("append (chain + checkpoints)", appends), Timing("raw insert", raws)
+        timed = singles(url, notary, "timed")
+        counted = singles(
+            url, Notary(signer, notary.witnesses, interval=timedelta.max), "count only"
+        )
+        key_engine.dispose()
+        chained = Timing("append (chain + checkpoints, witnessed)", appends)
+        plain = Timing("raw insert", raws)
         print(f"append, {len(appends)} batches of {BATCH:,} events (SQLite, WAL):")
         print(f"  {chained.line('us')}   = {1 / chained.median:,.0f} events/s median")
         print(f"  {plain.line('us')}   = {1 / plain.median:,.0f} events/s median")
         print(f"  chained / raw: {chained.median / plain.median:.2f}x per event (medians)")
+        print(f"append one event per transaction, {SINGLES:,} times, events 1 s apart:")
+        for timing in (timed, counted):
+            print(f"  {timing.line('us')}")
+        print(f"  {ratio(timed, counted)} (the time rule and its witness writes)")
         workers = default_workers()
         single, fetched, single_peak = verification(url, 1)
         parallel, _, parallel_peak = verification(url, workers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy
@@ -119,23 +120,38 @@ def test_a_time_without_its_utc_offset_is_refused(ledger: Ledger) -> None:
     assert stored(ledger) == []
 
 
-@pytest.mark.promise("S0-81")
-def test_checkpoints_are_signed_every_n_events_and_on_demand(ledger: Ledger) -> None:
-    ledger.append(events(25), every=10)
-    with ledger.sessions.begin() as session:
-        assert checkpoint(session, ORG, ledger.signer, START) == 25
-        assert checkpoint(session, ORG, ledger.signer, START) == 25  # already signed: no-op
-        assert checkpoint(session, "nobody", ledger.signer, START) == 0
+def signed(ledger: Ledger) -> list[AuditCheckpointRow]:
     with ledger.sessions() as session:
-        signed = list(session.scalars(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq)))
-    assert [row.seq for row in signed] == [10, 20, 25]
+        return list(session.scalars(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq)))
+
+
+@pytest.mark.promise("S0-81")
+def test_checkpoints_are_signed_on_a_count_on_time_and_on_demand(ledger: Ledger) -> None:
+    """Every 10th event here (every 1,000th by default); the head at the end of an append a
+    minute or more after the last checkpoint, or with none before it; and on demand."""
+    ledger.append(events(3), every=10)  # the chain's first append: nothing signed before
+    ledger.append(events(22, offset=3), every=10)  # 09:00:03-24, within a minute of event 3
+    assert [row.seq for row in signed(ledger)] == [3, 10, 20]
+    ledger.append(events(4, offset=25))  # 09:00:25-28, within a minute of event 20
+    assert [row.seq for row in signed(ledger)] == [3, 10, 20]
+    with ledger.sessions.begin() as session:
+        assert checkpoint(session, ORG, ledger.notary, START + timedelta(seconds=30)) == 29
+        assert checkpoint(session, ORG, ledger.notary, START) == 29  # already signed: no-op
+        assert checkpoint(session, "nobody", ledger.notary, START) == 0
+    ledger.append(events(2, offset=89))  # 09:01:29-30: a minute after 29 was signed
+    ledger.append(events(2, offset=200))
+    rows = signed(ledger)
+    assert [row.seq for row in rows] == [3, 10, 20, 29, 31, 33]
     hashes = {row.seq: row.hash for row in stored(ledger)}
     public = ledger.signer.public_key()
-    for row in signed:
+    for row in rows:
         assert row.hash == hashes[row.seq]
+        when = row.signed_at.isoformat().encode()
         public.verify(
-            row.signature, b"hippocratic-audit\x1fharmonic\x1f%d\x1f" % row.seq + row.hash
+            row.signature,
+            b"hippocratic-audit/2\x1fharmonic\x1f%d\x1f%s\x1f" % (row.seq, when) + row.hash,
         )
+    assert [c.seq for c in ledger.witness.held(ORG)] == [3, 10, 20, 29, 31, 33]
     assert ledger.verify().ok
 
 

@@ -160,9 +160,12 @@ def test_truncating_the_tail_and_rewinding_the_head_is_found_by_a_signed_checkpo
 ) -> None:
     ledger.execute("DELETE FROM audit_event WHERE seq > 15")
     ledger.execute("UPDATE audit_head SET seq = 15, hash = :h", h=hash_of(ledger, 15))
-    result = ledger.verify()
+    result = ledger.verify(witnessed=False)
     assert (result.count, result.first_bad_seq, result.kind) == (15, 16, Problem.TRUNCATED)
     assert "checkpoint covers event 20" in (result.problem or "")
+    result = ledger.verify()
+    assert (result.count, result.first_bad_seq, result.kind) == (15, 16, Problem.TRUNCATED)
+    assert "the remembering witness holds a signed checkpoint at event 20" in (result.problem or "")
 
 
 def test_a_rewritten_tail_is_found_by_the_signed_checkpoint(ledger: Ledger) -> None:
@@ -298,6 +301,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hippocratic.storage import ledger_spans
 from hippocratic.storage.database import Base, make_engine, session_factory, snapshot
 from hippocratic.storage.ledger import append
+from hippocratic.storage.notary import Notary
 from hippocratic.storage.ledger_verify import verify
 from tests.storage.ledger_store import events
 
@@ -305,7 +309,7 @@ ledger_spans.SPAN_MIN = 1
 engine = make_engine(sys.argv[1])
 Base.metadata.create_all(engine)
 with session_factory(engine).begin() as session:
-    append(session, "harmonic", events(30), Ed25519PrivateKey.generate())
+    append(session, "harmonic", events(30), Notary(Ed25519PrivateKey.generate()))
 with snapshot(engine) as session:
     result = verify(session, "harmonic", None, workers=2, parallel_from=1)
 print("verified", result.ok, result.count)

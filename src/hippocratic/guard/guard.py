@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import BindParameter, DateTime, Select, String, bindparam, exists, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from hippocratic.guard.decision import AccessRequest, Action, Decision
 from hippocratic.guard.rules import SubjectFacts, decide
 from hippocratic.policy.document import Policy
 from hippocratic.storage.ledger import AuditEvent, append
+from hippocratic.storage.notary import Notary
 from hippocratic.storage.objection import objected
 from hippocratic.storage.subject import SubjectRow
 
@@ -77,7 +77,7 @@ class Guard:
         session: Session,
         policy: Policy,
         now: Callable[[], datetime],
-        signer: Ed25519PrivateKey | None = None,
+        notary: Notary | None = None,
         consents: ConsentStore = LEDGER_CONSENTS,
     ) -> None:
         self.session = session
@@ -86,7 +86,7 @@ class Guard:
         self.organisation = self.compiled.organisation
         self.consents = consents
         self._now = now
-        self._signer = signer
+        self._notary = notary
 
     def decide(
         self,
@@ -153,7 +153,7 @@ class Guard:
                 )
                 for request in requests
             ],
-            self._signer,
+            self._notary,
         )
 
     def decide_scoped(self, request: AccessRequest) -> Decision:

@@ -1,24 +1,28 @@
-"""Reading the audit ledger for people: verification, access history, FHIR export."""
+"""Reading the audit ledger for people: verification (against the witnesses outside the
+database too), signing and exporting the latest checkpoint, access history, FHIR export."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from hippocratic.errors import ConfigurationError, Conflict, NotFound
+from hippocratic.errors import ConfigurationError, Conflict, InputError, NotFound
 from hippocratic.services.actor import Actor
 from hippocratic.services.records import Records
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
 from hippocratic.storage.consent_verify import verify_consents
 from hippocratic.storage.database import snapshot
-from hippocratic.storage.ledger import checkpoint
+from hippocratic.storage.ledger import AuditCheckpointRow, checkpoint
+from hippocratic.storage.ledger_checkpoints import Witnessed
 from hippocratic.storage.ledger_fhir import export_fhir
 from hippocratic.storage.ledger_history import AccessRecord, history
 from hippocratic.storage.ledger_verify import Problem, VerifyResult, verify
+from hippocratic.storage.witness import Checkpoint, export, read_export
 
-__all__ = ["AccessRecord", "Problem", "VerifyResult"]
+__all__ = ["AccessRecord", "Checkpoint", "Problem", "VerifyResult"]
 
 
 def default_workers() -> int:
@@ -28,23 +32,45 @@ def default_workers() -> int:
 
 
 def verify_store(
-    store: Store, organisation: str | None = None, workers: int | None = None
+    store: Store,
+    organisation: str | None = None,
+    workers: int | None = None,
+    against: Path | None = None,
 ) -> list[VerifyResult]:
-    """Verify the chain of one organisation, or of every organisation in the store, checking
-    each signed checkpoint against the organisation's own key, then its consent ledger against
-    the chain. Each organisation is read from one consistent snapshot, so appends that land
-    meanwhile neither block nor confuse it; long chains are checked by ``workers`` processes
-    (default: one per core, at most four)."""
+    """Verify the chain of one organisation, or of every organisation in the store, against its
+    checkpoints and those its witnesses hold (and ``against``, a file ``audit witness``
+    exported), checking each signature against the organisation's own key, then its consent
+    ledger against the chain. An organisation a witness knows but the database does not is
+    verified too, and fails. Each organisation is read from one consistent snapshot taken
+    after its witnesses were read, so appends that land meanwhile neither block nor confuse
+    it; long chains are checked by ``workers`` processes (default: one per core, at most
+    four)."""
+    exported = _exported(against)
     with store.sessions() as session:
-        organisations = [organisation] if organisation else store.organisations(session)
+        known = store.organisations(session)
+        witnessed = {c.organisation for c in exported}
+        for witness in store.witnesses:
+            witnessed |= witness.organisations()
+        if organisation is not None:
+            organisations = [organisation]
+        else:
+            organisations = known + sorted(witnessed - set(known))
         for org in organisations:
-            store.policy(session, org)
+            if org in known or org not in witnessed:
+                store.policy(session, org)
     count = default_workers() if workers is None else workers
     results = []
     for org in organisations:
-        public = store.vault.signing_key(org).public_key()
+        try:
+            public = store.vault.signing_key(org).public_key()
+        except ConfigurationError:
+            if org in known:
+                raise
+            continue  # a witness entry of an organisation this key store never had
+        held = [Witnessed(w.name, c) for w in store.witnesses for c in w.held(org)]
+        held += [Witnessed(f"the file {against}", c) for c in exported if c.organisation == org]
         with snapshot(store.engine) as session:
-            result = verify(session, org, public, workers=count)
+            result = verify(session, org, public, witnessed=held, workers=count)
             if result.ok:
                 _, problem = verify_consents(session, org)
                 if problem is not None:
@@ -55,12 +81,46 @@ def verify_store(
     return results
 
 
-def sign_head(store: Store, organisation: str) -> int:
-    """Write a signed checkpoint of the current chain head (e.g. before a backup)."""
+def _exported(path: Path | None) -> list[Checkpoint]:
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", field="against") from exc
+    return read_export(text, str(path))
+
+
+def sign_head(store: Store, organisation: str) -> Checkpoint | None:
+    """Write a signed checkpoint of the current chain head, unless it is signed already (e.g.
+    before a backup, or for a DPO to keep); the witnesses receive it on commit. Returns the
+    head's checkpoint, None for an empty ledger."""
     with store.sessions.begin() as session:
-        return checkpoint(
-            session, organisation, store.vault.signing_key(organisation), store.clock.now()
+        store.policy(session, organisation)
+        seq = checkpoint(session, organisation, store.notary(organisation), store.clock.now())
+        row = session.get(AuditCheckpointRow, (organisation, seq)) if seq else None
+        if row is None:
+            return None
+        return Checkpoint(
+            organisation, row.seq, bytes(row.hash), row.signed_at, bytes(row.signature)
         )
+
+
+def sign_heads(store: Store, organisation: str | None = None) -> list[Checkpoint]:
+    """``sign_head`` for one organisation or every one in the store (empty ledgers left out)."""
+    with store.sessions() as session:
+        organisations = [organisation] if organisation else store.organisations(session)
+    signed = [sign_head(store, org) for org in organisations]
+    return [checkpoint for checkpoint in signed if checkpoint is not None]
+
+
+def witness_document(store: Store, checkpoints: list[Checkpoint]) -> dict[str, Any]:
+    """The checkpoints as a document to keep elsewhere, each with its organisation's public
+    key, for ``audit verify --against``."""
+    keys = {
+        c.organisation: store.vault.signing_key(c.organisation).public_key() for c in checkpoints
+    }
+    return export(checkpoints, keys, store.clock.now())
 
 
 def access_history(

@@ -58,7 +58,7 @@ class ClinicService:
         self.policy: Policy = store.policy_of(actor.organisation)
         self.compiled: CompiledPolicy = compile_policy(self.policy)
         self.vault = store.vault.for_organisation(actor.organisation)
-        self._signer = store.vault.signing_key(actor.organisation)
+        self._notary = store.notary(actor.organisation)
 
     def now(self) -> datetime:
         return self.store.clock.now()
@@ -67,7 +67,7 @@ class ClinicService:
         return self.now().astimezone(LONDON).date()
 
     def guard(self, session: Session) -> Guard:
-        return Guard(session, self.policy, self.store.clock.now, self._signer, self.store.consents)
+        return Guard(session, self.policy, self.store.clock.now, self._notary, self.store.consents)
 
     def request(
         self,

@@ -36,6 +36,7 @@ from hippocratic.storage.keystore import (
 )
 from hippocratic.storage.schema import has_schema
 from hippocratic.storage.vault import Vault
+from hippocratic.storage.witness import standing_witnesses
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,14 @@ def rotate(
                     select(OrganisationKeyRow.organisation_id, OrganisationKeyRow.version)
                 )
             }
-        store = Store(engine, key_engine, vault, the_clock, sessionmaker(engine))
+        store = Store(
+            engine,
+            key_engine,
+            vault,
+            the_clock,
+            sessionmaker(engine),
+            witnesses=standing_witnesses(key_engine, directory),
+        )
         for org, version in versions.items():
             security_event.record_now(
                 store,

@@ -53,7 +53,7 @@ def record(
                 reason=reason,
             )
         ],
-        store.vault.signing_key(organisation),
+        store.notary(organisation),
     )
 
 

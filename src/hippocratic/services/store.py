@@ -1,8 +1,10 @@
 """Creating and opening a store: the database, the key store beside it, and the policy in it.
 
-A store is a database URL plus a key directory holding ``master.key`` (0600) and ``keys.db``,
-the key store. The key directory is never inside a backup of the database, which is what makes
-crypto-shredding hold for backups (see ``storage.keystore``).
+A store is a database URL plus a key directory holding ``master.key`` (0600), ``keys.db``,
+the key store, and ``audit-witness.jsonl``, the witness of the audit chain's checkpoints. The
+key directory is never inside a backup of the database, which is what makes crypto-shredding
+hold for backups (see ``storage.keystore``) and the witness hold against a database writer
+(see ``storage.witness``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from hippocratic.storage.database import (
     snapshot,
 )
 from hippocratic.storage.keystore import LocalMasterKey, MasterKey, keystore_url, open_key_engine
+from hippocratic.storage.notary import Notary
 from hippocratic.storage.organisation import OrganisationRow
 from hippocratic.storage.schema import existing_tables, has_schema, upgrade
 from hippocratic.storage.vault import Vault
+from hippocratic.storage.witness import Witness, standing_witnesses
 
 KEYS_DIR_ENV = "HIPPOCRATIC_KEYS_DIR"
 DEFAULT_KEYS_DIR = Path("var/keys")
@@ -54,6 +58,9 @@ class Store:
     clock: Clock
     sessions: sessionmaker[Session]
     consents: ConsentStore = field(default_factory=LedgerConsentStore)
+    witnesses: tuple[Witness, ...] = ()
+    """Where each signed audit checkpoint is kept besides the database (``storage.witness``)."""
+    _notaries: dict[str, Notary] = field(default_factory=dict)
     _policies: dict[str, tuple[Policy, str, float]] = field(default_factory=dict)
     """Per organisation: its policy, the SHA-256 it was read at, and when that was checked."""
 
@@ -94,6 +101,15 @@ class Store:
     def forget_policy(self, organisation: str) -> None:
         """Read the organisation's policy afresh next time (it was changed in the store)."""
         self._policies.pop(organisation, None)
+
+    def notary(self, organisation: str) -> Notary:
+        """The organisation's checkpoint signer, one per store, so that what it remembers of
+        the latest checkpoint is shared by every append this process makes."""
+        notary = self._notaries.get(organisation)
+        if notary is None:
+            notary = Notary(self.vault.signing_key(organisation), self.witnesses)
+            self._notaries[organisation] = notary
+        return notary
 
     def organisations(self, session: Session) -> list[str]:
         return list(session.scalars(select(OrganisationRow.organisation_id)))
@@ -152,7 +168,14 @@ def open_store(
     key_engine = open_key_engine(keystore_url(directory))
     the_clock = clock or SystemClock()
     vault = Vault(key_engine, _master(directory, key_engine), the_clock.now)
-    return Store(engine, key_engine, vault, the_clock, sessionmaker(engine, expire_on_commit=False))
+    return Store(
+        engine,
+        key_engine,
+        vault,
+        the_clock,
+        sessionmaker(engine, expire_on_commit=False),
+        witnesses=standing_witnesses(key_engine, directory),
+    )
 
 
 def init_store(
@@ -201,7 +224,12 @@ def init_store(
     vault = Vault(key_engine, master, the_clock.now)
     vault.create_organisation(policy.organisation.key)
     store = Store(
-        engine, key_engine, vault, the_clock, sessionmaker(engine, expire_on_commit=False)
+        engine,
+        key_engine,
+        vault,
+        the_clock,
+        sessionmaker(engine, expire_on_commit=False),
+        witnesses=standing_witnesses(key_engine, directory),
     )
     with store.sessions.begin() as session:
         row = _organisation_row(policy, policy_path, the_clock)

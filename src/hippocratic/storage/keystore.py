@@ -5,6 +5,10 @@
       │     └── subject data key, one per patient (``subject_key``; wrapped by the org key)
       └── blind-index key and audit signing key per organisation (``service_key``)
 
+    and, beside the keys, a copy of every signed audit checkpoint (``audit_witness``): the
+    key store is a database apart from the data, so a writer of the data database cannot
+    rewrite what it holds (``storage.witness``)
+
 What "backups included" means here, honestly:
 
 * The key store is its own database (by default ``keys.db`` in the key directory, beside the
@@ -51,6 +55,7 @@ __all__ = [
     "ServiceKeyRow",
     "ShreddedSubjectRow",
     "SubjectKeyRow",
+    "WitnessedCheckpointRow",
     "hold_organisation_key",
     "keystore_url",
     "open_key_engine",
@@ -107,6 +112,20 @@ class ServiceKeyRow(KeyBase):
     purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     master_key_id: Mapped[str] = mapped_column(String(64))
+
+
+class WitnessedCheckpointRow(KeyBase):
+    """A signed checkpoint of an organisation's audit chain, kept here as well as in the data
+    database, once the transaction that wrote it has committed (``storage.witness``). Stores
+    made before it get the table at their first witnessed checkpoint."""
+
+    __tablename__ = "audit_witness"
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signed_at: Mapped[datetime] = mapped_column(Instant)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
 
 
 def hold_organisation_key(session: Session, organisation: str, version: int) -> int | None:

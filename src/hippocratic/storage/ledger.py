@@ -9,9 +9,11 @@ the head row and the signed checkpoints.
 
 Appends lock the organisation's head row (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are
 serialised by BEGIN IMMEDIATE), so concurrent writers never fork the chain, and (organisation_id,
-seq) is the primary key as the last line of defence. Every ``CHECKPOINT_EVERY`` events, and on
-demand, the head is signed with the organisation's Ed25519 key (kept by the vault, wrapped by
-the master key). Triggers on both engines refuse UPDATE and DELETE on events and checkpoints and
+seq) is the primary key as the last line of defence. Every ``CHECKPOINT_EVERY`` events, at the
+end of an append a minute or more after the last checkpoint, and on demand, the head is signed
+with the organisation's Ed25519 key (kept by the vault, wrapped by the master key, never in this
+database) and, once committed, handed to witnesses outside the database (``notary``,
+``witness``). Triggers on both engines refuse UPDATE and DELETE on events and checkpoints and
 refuse to move the head backwards (see ``ledger_triggers``).
 """
 
@@ -24,8 +26,8 @@ from datetime import datetime
 from hashlib import sha256
 from typing import Any, cast
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
+    Connection,
     Index,
     Integer,
     LargeBinary,
@@ -44,6 +46,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from hippocratic.errors import InputError
 from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.ledger_triggers import install_append_only_guard, install_for_table
+from hippocratic.storage.notary import CHECKPOINT_EVERY, Notary
+from hippocratic.storage.witness import Checkpoint
 
 __all__ = [
     "BODY_COLUMNS",
@@ -55,13 +59,11 @@ __all__ = [
     "append",
     "body",
     "checkpoint",
-    "checkpoint_message",
     "genesis",
     "install_append_only_guard",
     "link",
 ]
 
-CHECKPOINT_EVERY = 1000
 SEPARATOR = "\x1f"
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """Lists (fields, categories, rule ids) are stored as compact JSON arrays."""
@@ -166,10 +168,6 @@ def link(previous: bytes, data: bytes) -> bytes:
     return sha256(previous + data).digest()
 
 
-def checkpoint_message(organisation: str, seq: int, head: bytes) -> bytes:
-    return f"hippocratic-audit\x1f{organisation}\x1f{seq}\x1f".encode() + head
-
-
 # Built once: appends run on every guarded access, so their SQL is compiled and cached once.
 _LOCK_HEAD = (
     select(AuditHeadRow.seq, AuditHeadRow.hash)
@@ -186,6 +184,12 @@ _MOVE_HEAD = (
     .where(_HEADS.c.organisation_id == bindparam("organisation"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+_LATEST_SIGNED = (
+    select(AuditCheckpointRow.signed_at)
+    .where(AuditCheckpointRow.organisation_id == bindparam("organisation"))
+    .order_by(AuditCheckpointRow.seq.desc())
+    .limit(1)
+)
 _FIELD_COUNT = len(BODY_COLUMNS)
 
 
@@ -193,14 +197,16 @@ def append(
     session: Session,
     organisation: str,
     events: Sequence[AuditEvent],
-    signer: Ed25519PrivateKey | None = None,
+    notary: Notary | None = None,
     *,
     checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> int:
     """Append events in the caller's transaction; returns the last seq.
 
     The events are durable when the caller's transaction commits, together with whatever data
-    change they record. ``InputError`` (and nothing written) if a value holds U+001F or U+0000.
+    change they record; so are the checkpoints the ``notary`` signs here, which its witnesses
+    receive after that commit. ``InputError`` (and nothing written) if a value holds U+001F or
+    U+0000.
     """
     connection = session.connection()
     head = connection.execute(_LOCK_HEAD, {"organisation": organisation}).first()
@@ -217,7 +223,7 @@ def append(
         head = connection.execute(_LOCK_HEAD, {"organisation": organisation}).one()
     seq, previous = head[0], bytes(head[1])
     rows: list[dict[str, Any]] = []
-    signed: list[dict[str, Any]] = []
+    signed: list[Checkpoint] = []
     for item in events:
         seq += 1
         values = _values(item)
@@ -226,34 +232,45 @@ def append(
         row.update(organisation_id=organisation, seq=seq, prev_hash=previous, hash=digest)
         rows.append(row)
         previous = digest
-        if signer is not None and seq % checkpoint_every == 0:
-            signed.append(_signed(organisation, seq, digest, signer, item.at))
-    if rows:
-        connection.execute(_INSERT_EVENTS, rows)
-        connection.execute(
-            _MOVE_HEAD, {"organisation": organisation, "new_seq": seq, "new_hash": previous}
-        )
+        if notary is not None and seq % checkpoint_every == 0:
+            signed.append(notary.sign(organisation, seq, digest, item.at))
+    if not rows:
+        return int(seq)
+    connection.execute(_INSERT_EVENTS, rows)
+    connection.execute(
+        _MOVE_HEAD, {"organisation": organisation, "new_seq": seq, "new_hash": previous}
+    )
+    if notary is None:
+        return int(seq)
+    last = events[-1].at
+    if (not signed or signed[-1].seq != seq) and notary.due(
+        session, organisation, last, lambda: _latest_signed(connection, organisation), signed
+    ):
+        signed.append(notary.sign(organisation, seq, previous, last))
     if signed:
-        connection.execute(_INSERT_CHECKPOINTS, signed)
+        connection.execute(_INSERT_CHECKPOINTS, [_row(checkpoint) for checkpoint in signed])
+        notary.witness_on_commit(session, signed)
+    return int(seq)
+
+
+def checkpoint(session: Session, organisation: str, notary: Notary, at: datetime) -> int:
+    """Sign the current head now (e.g. at the end of a batch or before a backup); returns its
+    seq, 0 for an empty ledger. Signing a head that is already signed writes nothing. The
+    witnesses receive it when the caller's transaction commits."""
+    head = session.connection().execute(_LOCK_HEAD, {"organisation": organisation}).first()
+    if head is None or head[0] == 0:
+        return 0
+    seq, digest = int(head[0]), bytes(head[1])
+    if session.get(AuditCheckpointRow, (organisation, seq)) is None:
+        signed = notary.sign(organisation, seq, digest, at)
+        session.connection().execute(_INSERT_CHECKPOINTS, [_row(signed)])
+        notary.witness_on_commit(session, [signed])
     return seq
 
 
-def checkpoint(session: Session, organisation: str, signer: Ed25519PrivateKey, at: datetime) -> int:
-    """Sign the current head now (e.g. at the end of a batch or before a backup); returns its
-    seq, 0 for an empty ledger. Signing a head that is already signed writes nothing."""
-    head = session.execute(
-        select(AuditHeadRow.seq, AuditHeadRow.hash).where(
-            AuditHeadRow.organisation_id == organisation
-        )
-    ).first()
-    if head is None or head[0] == 0:
-        return 0
-    seq, digest = head[0], bytes(head[1])
-    if session.get(AuditCheckpointRow, (organisation, seq)) is None:
-        session.connection().execute(
-            _INSERT_CHECKPOINTS, [_signed(organisation, seq, digest, signer, at)]
-        )
-    return int(seq)
+def _latest_signed(connection: Connection, organisation: str) -> datetime | None:
+    """When the organisation's latest checkpoint was signed; None if it has none."""
+    return connection.execute(_LATEST_SIGNED, {"organisation": organisation}).scalar()
 
 
 def _values(item: AuditEvent) -> tuple[str | None, ...]:
@@ -292,15 +309,13 @@ def _checked_body(values: Sequence[str | None]) -> bytes:
         raise InputError("an audit event value is not valid text", field="audit_event") from exc
 
 
-def _signed(
-    organisation: str, seq: int, head: bytes, signer: Ed25519PrivateKey, at: datetime
-) -> dict[str, Any]:
+def _row(checkpoint: Checkpoint) -> dict[str, Any]:
     return {
-        "organisation_id": organisation,
-        "seq": seq,
-        "hash": head,
-        "signature": signer.sign(checkpoint_message(organisation, seq, head)),
-        "signed_at": at,
+        "organisation_id": checkpoint.organisation,
+        "seq": checkpoint.seq,
+        "hash": checkpoint.hash,
+        "signature": checkpoint.signature,
+        "signed_at": checkpoint.signed_at,
     }
 
 

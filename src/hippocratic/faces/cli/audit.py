@@ -1,10 +1,12 @@
-"""``hippocratic audit``: verify the ledger, show who accessed a record, export FHIR."""
+"""``hippocratic audit``: verify the ledger, witness its head, show who accessed a record,
+export FHIR."""
 
 from __future__ import annotations
 
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -35,46 +37,113 @@ def verify(
             "at most 4).",
         ),
     ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also check against this file, written by `audit witness --out` and kept "
+            "elsewhere.",
+        ),
+    ] = None,
     db: DbOption = None,
     keys: KeysOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Exit 0 if every chain is intact; otherwise exit 4 naming the first bad event."""
+    """Exit 0 if every chain is intact and holds every checkpoint it should, here and in its
+    witnesses; otherwise exit 4 naming the first bad event or the missing checkpoint."""
     wants_json(as_json)
     store = open_store(db, keys)
     try:
-        results = audit_service.verify_store(store, organisation, workers)
+        results = audit_service.verify_store(store, organisation, workers, against)
     finally:
         store.dispose()
-    broken = [r for r in results if not r.ok]
-    if broken:
-        first = broken[0]
-        where = (
-            "the consent ledger does not verify"
-            if first.kind is audit_service.Problem.CONSENT
-            else f"the audit ledger does not verify at event {first.first_bad_seq}"
-        )
-        raise IntegrityFailure(
-            f"{first.organisation}: {where}: {first.problem}",
-            details=[
-                {
-                    "organisation": r.organisation,
-                    "first_bad_seq": r.first_bad_seq,
-                    "kind": str(r.kind),
-                    "problem": r.problem,
-                    "verified_events": r.count,
-                }
-                for r in broken
-            ],
-            hint="restore the ledger from a verified backup and report a possible breach",
-        )
+    _refuse_broken(results)
 
     def show() -> None:
         for r in results:
-            console.print(f"[green]ok[/]  {r.organisation}: {r.count} events, chain intact")
+            console.print(
+                f"[green]ok[/]  {r.organisation}: {r.count} events, chain intact, signed to "
+                f"event {r.signed_to}, witnessed to event {r.witnessed_to}"
+            )
 
-    rows = [{"organisation": r.organisation, "events": r.count, "ok": True} for r in results]
+    rows = [
+        {
+            "organisation": r.organisation,
+            "events": r.count,
+            "ok": True,
+            "signed_to": r.signed_to,
+            "witnessed_to": r.witnessed_to,
+        }
+        for r in results
+    ]
     emit(rows, as_json=as_json, render=show)
+
+
+@app.command("witness")
+def witness(
+    organisation: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the checkpoints to this file (JSON).")
+    ] = None,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify each chain, sign its head if events came since the last checkpoint, and print
+    the checkpoint (organisation, event, head hash, time, signature), for a DPO to keep
+    elsewhere and give to `audit verify --against`. A chain that does not verify is exit 4
+    and nothing is signed."""
+    wants_json(as_json)
+    store = open_store(db, keys)
+    try:
+        _refuse_broken(audit_service.verify_store(store, organisation))
+        checkpoints = audit_service.sign_heads(store, organisation)
+        document = audit_service.witness_document(store, checkpoints)
+    finally:
+        store.dispose()
+    if out is not None:
+        try:
+            out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc}", field="out") from exc
+
+    def show() -> None:
+        for entry in document["checkpoints"]:
+            console.print(
+                f"{entry['organisation']}: event {entry['seq']}, signed {entry['signed_at']}\n"
+                f"  head hash  {entry['hash']}\n  signature  {entry['signature']}\n"
+                f"  public key {entry['public_key']}"
+            )
+        if out is not None:
+            console.print(f"written to {out}")
+
+    emit(document, as_json=as_json, render=show)
+
+
+def _refuse_broken(results: list[audit_service.VerifyResult]) -> None:
+    """Exit 4 (``IntegrityFailure``) naming the first organisation whose ledger fails."""
+    broken = [r for r in results if not r.ok]
+    if not broken:
+        return
+    first = broken[0]
+    where = (
+        "the consent ledger does not verify"
+        if first.kind is audit_service.Problem.CONSENT
+        else f"the audit ledger does not verify at event {first.first_bad_seq}"
+    )
+    raise IntegrityFailure(
+        f"{first.organisation}: {where}: {first.problem}",
+        details=[
+            {
+                "organisation": r.organisation,
+                "first_bad_seq": r.first_bad_seq,
+                "kind": str(r.kind),
+                "problem": r.problem,
+                "verified_events": r.count,
+            }
+            for r in broken
+        ],
+        hint="restore the ledger from a verified backup and report a possible breach",
+    )
 
 
 @app.command("history")
