@@ -12,12 +12,13 @@ from tests.services.clinic import agree
 
 from hippocratic.domain.consent import ConsentKind
 from hippocratic.guard.compiled_policy import compile_policy
-from hippocratic.guard.consent import LedgerConsentStore, Operand, Terms
+from hippocratic.guard.consent import LedgerConsentStore, Terms
 from hippocratic.guard.decision import Action
 from hippocratic.guard.guard import Guard
 from hippocratic.guard.scope import scope
 from hippocratic.services.actor import Actor
 from hippocratic.services.store import Store
+from hippocratic.storage.database import Operand
 from hippocratic.storage.subject import SubjectRow
 
 MO = Actor("testwell", "mo", "marketing")

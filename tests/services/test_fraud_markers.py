@@ -9,10 +9,14 @@ from tests.services.clinic import actor, events, hire
 from tests.services.test_appointments import book
 
 from hippocratic.errors import AccessDenied, Conflict, InputError, NotFound
+from hippocratic.policy.settings import RightName
 from hippocratic.services.access_history import AccessHistory
 from hippocratic.services.access_package import AccessCollector
 from hippocratic.services.consent_choice import patient_actor
+from hippocratic.services.erasure import Erasure
 from hippocratic.services.fraud_markers import FraudMarkers, MarkerSource, MarkerStatus
+from hippocratic.services.rights_request import NewRightsRequest
+from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store
 from hippocratic.storage.fraud_marker import FraudMarkerRow
 
@@ -150,3 +154,15 @@ def test_an_organisation_whose_notice_says_nothing_of_fraud_keeps_no_markers(
 ) -> None:
     with pytest.raises(NotFound, match="does not keep fraud marker records"):
         FraudMarkers(clinic, actor("harmony", "dora")).record("anyone", BASIS, EVIDENCE)
+
+
+@pytest.mark.promise("S0-53")
+def test_erasure_keeps_a_fraud_marker_under_its_legal_rule(clinic: Store) -> None:
+    subject = patient(clinic)
+    markers(clinic).record(subject, BASIS, EVIDENCE)
+    dpo = Erasure(clinic, actor("harmonic", "dee"))
+    request = dpo.submit(NewRightsRequest(subject, RightName.ERASURE, RequestChannel.LETTER))
+    plan = dpo.plan(request.request_id)
+    kept = {item.category: item for item in plan.kept}
+    assert "fraud_markers" in kept and "fraud_marker" in kept["fraud_markers"].kinds
+    assert "Limitation Act 1980" in kept["fraud_markers"].reason

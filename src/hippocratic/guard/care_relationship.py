@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, exists, or_, update
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import NotFound
-from hippocratic.guard.consent import Operand
 from hippocratic.storage.care import BreakGlassRow, CareRelationshipRow
+from hippocratic.storage.database import Operand
 from hippocratic.storage.subject import SubjectRow
 
 

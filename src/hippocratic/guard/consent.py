@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, TypeAlias, TypeVar
+from typing import Protocol, TypeAlias
 
-from sqlalchemy import BindParameter, ColumnElement, SQLColumnExpression, select
+from sqlalchemy import BindParameter, ColumnElement, select
 from sqlalchemy.orm import Session
 
 from hippocratic.storage.consent import live_state
+from hippocratic.storage.database import Operand
 
-T = TypeVar("T")
-Operand: TypeAlias = T | SQLColumnExpression[T]
-"""A Python value, or a column or bound parameter standing for one in SQL."""
 Terms: TypeAlias = Sequence[str] | BindParameter[Sequence[str]]
 """The accepted terms digests, as a list or an expanding bound parameter."""
 

@@ -210,13 +210,17 @@ class FraudMarkers(ClinicService):
         return self._change(marker_id, "withdraw", change)
 
     def get(self, marker_id: str, purpose: str | None = None) -> FraudMarker:
-        with self.store.sessions() as session:
-            subject = self._row(session, marker_id).subject_id
-        patient = self.actor.role == SELF_ROLE
-        for marker in self._all(subject, purpose):
-            if marker.marker_id == marker_id and not (patient and marker.exempt):
-                return marker
-        raise NotFound(f"no fraud marker {marker_id}", field="marker")
+        """One marker, as one audited read (a patient never gets one under the exemption)."""
+        binding = self._binding()
+        with self.store.sessions.begin() as session:
+            row = self._row(session, marker_id)
+            fields = [binding.marker_field]
+            request = self.request(purpose or binding.purpose, row.subject_id, fields, Action.READ)
+            assessment = self.assess(session, request, f"fraud marker {marker_id}")
+        self.enforce(assessment, row.subject_id)
+        if self.actor.role == SELF_ROLE and row.exemption is not None:
+            raise NotFound(f"no fraud marker {marker_id}", field="marker")
+        return self._shown(row, assessment.decision, self.key(row.subject_id))
 
     def for_patient(
         self,

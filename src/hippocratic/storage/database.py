@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     MetaData,
+    SQLColumnExpression,
     TypeDecorator,
     create_engine,
     event,
@@ -24,6 +25,10 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from hippocratic.errors import ConfigurationError
+
+T = TypeVar("T")
+Operand: TypeAlias = T | SQLColumnExpression[T]
+"""A Python value, or a column or bound parameter standing for one in SQL."""
 
 DEFAULT_DATABASE_URL = "sqlite:///var/hippocratic.db"
 DATABASE_URL_ENV = "HIPPOCRATIC_DATABASE_URL"

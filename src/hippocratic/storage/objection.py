@@ -7,16 +7,12 @@ The table keys on ``organisation_id`` first (Citus-ready)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, String, exists
+from sqlalchemy import ColumnElement, String, exists
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hippocratic.storage.database import Base, Instant
+from hippocratic.storage.database import Base, Instant, Operand
 from hippocratic.storage.subject import subject_fk
-
-T = TypeVar("T")
-Operand: TypeAlias = T | SQLColumnExpression[T]
 
 
 class ObjectionRow(Base):
