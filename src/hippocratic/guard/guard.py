@@ -2,7 +2,9 @@
 
 ``Guard.check`` gathers the facts about the subject in one query, asks ``rules.decide``, and
 appends the decision to the audit ledger in the caller's transaction, allowed or denied, so the
-event is durable before any data leaves (the caller commits it with the data it guards).
+event is durable before any data leaves (the caller commits it with the data it guards). A
+read may instead ``judge`` and hand the ``events`` to the store's group commit once its read
+transaction ends; it reveals nothing until they are committed (``storage.group_commit``).
 Nothing here raises on a denial: the caller commits the event, then refuses. ``scope`` gives
 the same rules as a SQL filter for worklists; ``break_glass`` opens a reviewed, time-boxed grant.
 """
@@ -109,6 +111,13 @@ class Guard:
 
     def assess(self, request: AccessRequest, reason: str | None = None) -> Assessment:
         """The decision and the facts it rested on; the decision is appended to the ledger."""
+        assessment = self.judge(request)
+        self.record(request, assessment.decision, reason=reason or assessment.decision.reason)
+        return assessment
+
+    def judge(self, request: AccessRequest) -> Assessment:
+        """The decision and the facts it rested on, not yet recorded: for a read whose events
+        go to the ledger by group commit (``events``), before anything read is revealed."""
         if request.organisation != self.organisation:
             facts = SubjectFacts(known=False)
             decision = Decision(
@@ -119,7 +128,6 @@ class Guard:
         else:
             facts = self.facts(request)
             decision = decide(self.compiled, request, facts)
-        self.record(request, decision, reason=reason or decision.reason)
         return Assessment(decision, facts)
 
     def record(self, request: AccessRequest, decision: Decision, reason: str | None = None) -> int:
@@ -132,29 +140,31 @@ class Guard:
         """One event per request, all under one decision, in a single append: a list shows
         several patients at once, and each of their histories must show it (invariant 1).
         Returns the last event's seq."""
+        events = self.events(requests, decision, reason)
+        return append(self.session, self.organisation, events, self._notary)
+
+    def events(
+        self, requests: Sequence[AccessRequest], decision: Decision, reason: str | None = None
+    ) -> list[AuditEvent]:
+        """The audit events of ``requests`` under ``decision``, dated now."""
         at = self._now()
-        return append(
-            self.session,
-            self.organisation,
-            [
-                AuditEvent(
-                    at=at,
-                    actor=request.actor,
-                    role=request.role,
-                    purpose=request.purpose,
-                    subject=request.subject,
-                    action=request.action.value,
-                    outcome=decision.outcome,
-                    fields=request.fields,
-                    categories=decision.categories,
-                    rule_ids=decision.rule_ids,
-                    request_id=request.request_id,
-                    reason=reason,
-                )
-                for request in requests
-            ],
-            self._notary,
-        )
+        return [
+            AuditEvent(
+                at=at,
+                actor=request.actor,
+                role=request.role,
+                purpose=request.purpose,
+                subject=request.subject,
+                action=request.action.value,
+                outcome=decision.outcome,
+                fields=request.fields,
+                categories=decision.categories,
+                rule_ids=decision.rule_ids,
+                request_id=request.request_id,
+                reason=reason,
+            )
+            for request in requests
+        ]
 
     def decide_scoped(self, request: AccessRequest) -> Decision:
         """The field-level decision for a list across patients, not yet recorded: the rules of

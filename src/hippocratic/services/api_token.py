@@ -16,19 +16,26 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from hippocratic.errors import InputError, NotFound
 from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
-from hippocratic.storage.database import reading
+from hippocratic.storage.database import read_connection
 from hippocratic.storage.staff import ApiTokenRow
 
 PREFIX = "hip"
 TOKEN = re.compile(r"^hip_([a-z][a-z0-9_]{0,63})_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 TOUCH_EVERY_SECONDS = 60
+_CHECK = select(
+    ApiTokenRow.token_hash, ApiTokenRow.role, ApiTokenRow.revoked_at, ApiTokenRow.last_used_at
+).where(
+    ApiTokenRow.organisation_id == bindparam("organisation"),
+    ApiTokenRow.token_id == bindparam("token"),
+)
+"""Built once: every API request checks its token."""
 
 
 @dataclass(frozen=True)
@@ -150,13 +157,13 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
     now = store.clock.now()
     # A read that takes no write lock: most calls only check; the last-used time is written
     # at most once a minute, in a short transaction of its own.
-    with reading(store.engine) as session:
-        row = session.get(ApiTokenRow, (organisation, token_id))
-        if row is None or row.revoked_at is not None:
-            return None
-        if not hmac.compare_digest(row.token_hash, _digest(secret)):
-            return None
-        role, last = row.role, row.last_used_at
+    with read_connection(store.engine) as connection:
+        row = connection.execute(_CHECK, {"organisation": organisation, "token": token_id}).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.token_hash, _digest(secret)):
+        return None
+    role, last = row.role, row.last_used_at
     if role not in store.policy_of(organisation).role_by_key:
         return None
     if last is None or (now - last).total_seconds() >= TOUCH_EVERY_SECONDS:

@@ -35,9 +35,11 @@ from hippocratic.services.store import Store
 from hippocratic.storage import clinic_repository
 from hippocratic.storage.ciphertext import SubjectKey, seal, unseal
 from hippocratic.storage.clinic import record_field
+from hippocratic.storage.database import reading
 
 R = TypeVar("R")
 T = TypeVar("T")
+V = TypeVar("V")
 LONDON = ZoneInfo("Europe/London")
 """Clinic days are UK days: 'today' and a day's worklist are reckoned in Europe/London."""
 
@@ -94,6 +96,39 @@ class ClinicService:
         """Decide and audit ``request`` in the caller's transaction."""
         return self.guard(session).assess(request, reason)
 
+    def audited_read(
+        self,
+        request: AccessRequest,
+        fetch: Callable[[Session], V],
+        empty: V,
+        reason: str | None = None,
+    ) -> tuple[Assessment, V]:
+        """Decide ``request`` and, if it is allowed and about a patient who is here, ``fetch``,
+        in one transaction that takes no write lock; then commit the decision's event by group
+        commit (with ``reason``, else the decision's own). Returns only once the event is
+        durable: denied or allowed, nothing read leaves before it is recorded."""
+        with reading(self.store.engine) as session:
+            guard = self.guard(session)
+            assessment = guard.judge(request)
+            allowed = assessment.decision.allowed and assessment.facts.known
+            value = fetch(session) if allowed else empty
+        decision = assessment.decision
+        self.record_reads(guard, [request], decision, reason or decision.reason)
+        return assessment, value
+
+    def record_reads(
+        self,
+        guard: Guard,
+        requests: Sequence[AccessRequest],
+        decision: Decision,
+        reason: str | None = None,
+    ) -> None:
+        """Commit the events of reads ``guard`` judged in a read-only transaction, by the
+        store's group commit; returns once they are durable, and only then may the caller
+        reveal what it read (``storage.group_commit``)."""
+        events = guard.events(requests, decision, reason)
+        self.store.group_commit.append(self.organisation, events, self._notary)
+
     def enforce(self, assessment: Assessment, subject: str | None = None) -> None:
         """After the commit: raise the refusal, or ``NotFound`` for a subject who is not here."""
         if not assessment.decision.allowed:
@@ -147,17 +182,16 @@ class ClinicService:
         size = limit_of(limit)
         position = Cursor.decode(cursor)
         request = self.request(purpose, subject, fields, Action.READ, request_id)
-        rows: list[R] = []
-        with self.store.sessions.begin() as session:
-            assessment = self.assess(session, request)
-            if assessment.decision.allowed and assessment.facts.known:
-                columns: Any = table
-                query = select(table).where(
-                    columns.organisation_id == self.organisation, columns.subject_id == subject
-                )
-                resume = (position.at, position.id) if position else None
-                query = clinic_repository.after(query, *order, resume, descending=True)
-                rows = list(session.scalars(query.limit(size + 1)))
+        columns: Any = table
+        query = select(table).where(
+            columns.organisation_id == self.organisation, columns.subject_id == subject
+        )
+        resume = (position.at, position.id) if position else None
+        query = clinic_repository.after(query, *order, resume, descending=True).limit(size + 1)
+        empty: list[R] = []
+        assessment, rows = self.audited_read(
+            request, lambda session: list(session.scalars(query)), empty
+        )
         self.enforce(assessment, subject)
         key = self.key(subject)
         last = rows[size - 1] if len(rows) > size else None

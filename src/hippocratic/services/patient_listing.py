@@ -1,7 +1,8 @@
 """Lists across patients (the day's worklist, the open cases): one query scoped by the guard
-inside the database (invariant 7), the names on the page in one more, and one ledger append
-with an event for every patient shown, so each patient's access history shows that they were
-on this actor's list. A list that shows nobody still leaves its one event."""
+inside the database (invariant 7) and the names on the page in one more, in a read that takes
+no write lock, then one ledger append (by group commit) with an event for every patient shown,
+so each patient's access history shows that they were on this actor's list. A list that shows
+nobody still leaves its one event."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hippocratic.guard.scope import scope
 from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.field_value import FieldValue
 from hippocratic.services.records import Records
+from hippocratic.storage.database import reading
 from hippocratic.storage.repository import PatientRepository, StoredValue
 
 R = TypeVar("R")
@@ -54,7 +56,7 @@ class PatientListing(ClinicService):
         listing = self.request(purpose, None, fields, Action.READ, request_id)
         rows: list[R] = []
         names: dict[str, list[StoredValue]] = {}
-        with self.store.sessions.begin() as session:
+        with reading(self.store.engine) as session:
             guard = self.guard(session)
             decision = guard.decide_scoped(listing)
             if decision.allowed:
@@ -72,8 +74,8 @@ class PatientListing(ClinicService):
                     shown, names_fields
                 )
                 decision = replace(decision, rule_ids=(*decision.rule_ids, "scope:list"))
-            each = [self.request(purpose, s, fields, Action.READ, request_id) for s in names]
-            guard.record_each(each or [listing], decision, note)
+        each = [self.request(purpose, s, fields, Action.READ, request_id) for s in names]
+        self.record_reads(guard, each or [listing], decision, note)
         if not decision.allowed:
             raise refusal(decision)
         return Listed(decision, rows, names)

@@ -132,11 +132,13 @@ class Records(ClinicService):
         """Decide, read, decrypt and mask; the audit event commits before the values return.
         ``reason`` is written on the audit event (e.g. the identity check of a caller)."""
         request = self.request(purpose, subject, fields, Action.READ, request_id)
-        rows: list[StoredValue] = []
-        with self.store.sessions.begin() as session:
-            assessment = self.assess(session, request, reason)
-            if assessment.decision.allowed and assessment.facts.known:
-                rows = PatientRepository(session, self.organisation).values(subject, fields)
+        empty: list[StoredValue] = []
+        assessment, rows = self.audited_read(
+            request,
+            lambda session: PatientRepository(session, self.organisation).values(subject, fields),
+            empty,
+            reason,
+        )
         self.enforce(assessment, subject)
         return self.reveal_rows(assessment.decision, subject, rows)
 

@@ -31,6 +31,7 @@ from hippocratic.storage.database import (
     make_engine,
     snapshot,
 )
+from hippocratic.storage.group_commit import GroupCommit
 from hippocratic.storage.keystore import LocalMasterKey, MasterKey, keystore_url, open_key_engine
 from hippocratic.storage.notary import Notary
 from hippocratic.storage.organisation import OrganisationRow
@@ -60,9 +61,14 @@ class Store:
     consents: ConsentStore = field(default_factory=LedgerConsentStore)
     witnesses: tuple[Witness, ...] = ()
     """Where each signed audit checkpoint is kept besides the database (``storage.witness``)."""
+    group_commit: GroupCommit = field(init=False)
+    """Where reads' audit events are committed, several requests' at once under load."""
     _notaries: dict[str, Notary] = field(default_factory=dict)
     _policies: dict[str, tuple[Policy, str, float]] = field(default_factory=dict)
     """Per organisation: its policy, the SHA-256 it was read at, and when that was checked."""
+
+    def __post_init__(self) -> None:
+        self.group_commit = GroupCommit(self.sessions)
 
     def policy(self, session: Session, organisation: str) -> Policy:
         """The organisation's policy as the store holds it now: parsed once per version, and

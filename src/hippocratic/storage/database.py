@@ -150,5 +150,13 @@ def reading(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """``reading`` without an ORM session, for a hot check of one row by its key (an API
+    token on every request): a Core SELECT here costs a third of a session's ``get``."""
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        yield connection
+
+
 def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
