@@ -33,7 +33,7 @@ def subjects_by_seq(ledger: Ledger) -> dict[int, str | None]:
                 AuditEventRow.organisation_id == ORG
             )
         )
-        return {seq: subject for seq, subject in rows}
+        return {int(seq): subject for seq, subject in rows}
 
 
 class Held:
