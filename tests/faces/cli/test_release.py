@@ -83,3 +83,96 @@ def test_aggregate_applies_nhs_disclosure_control(tmp_path: Path) -> None:
     table = {row["clinic"]: row for row in json.loads(result.stdout)["data"]}
     assert table["north"] == {"clinic": "north", "abdomen": "*", "pregnancy": "*", "total": "45"}
     assert table["south"] == {"clinic": "south", "abdomen": "10", "pregnancy": "0", "total": "10"}
+
+
+def test_an_error_with_brackets_is_printed_as_written(tmp_path: Path) -> None:
+    # Rich markup would take "[draft]" for a style and drop it from the message (#16).
+    missing = tmp_path / "[draft]" / "spec.yaml"
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"age": ["30", "31"]}).to_csv(data, index=False)
+    result = runner.invoke(
+        app,
+        ["release", "anonymise", str(data), "--spec", str(missing), "--out", "o", "--report", "r"],
+    )
+    assert result.exit_code == 2
+    assert f"cannot read {missing}" in " ".join(result.stderr.split())
+
+
+def write(tmp_path: Path, frame: pd.DataFrame, spec: str) -> list[str]:
+    data, spec_file = tmp_path / "data.csv", tmp_path / "spec.yaml"
+    frame.to_csv(data, index=False)
+    spec_file.write_text(spec)
+    return [
+        "release",
+        "anonymise",
+        str(data),
+        "--spec",
+        str(spec_file),
+        "--out",
+        str(tmp_path / "out.csv"),
+        "--report",
+        str(tmp_path / "report.json"),
+    ]
+
+
+KEEP_EMAIL = (
+    "project: p\nquasi_identifiers: {age: {builtin: age_bands}}\nkeep: [contact]\nmodels: {k: 2}\n"
+)
+
+
+def test_a_direct_identifier_under_keep_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"age": ["30", "31"] * 4, "contact": [f"p{n}@example.org" for n in range(8)]}
+    )
+    result = runner.invoke(app, [*write(tmp_path, frame, KEEP_EMAIL), "--json"])
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "release.direct_identifier"
+    assert error["details"][0]["column"] == "contact"
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_dpo_overrides_with_a_reason_recorded_in_the_report(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"age": ["30", "31"] * 4, "contact": ["[team]@example.org"] * 8})
+    args = write(tmp_path, frame, KEEP_EMAIL)
+    without_dpo = runner.invoke(
+        app, [*args, "--override-identifier", "contact", "--reason", "shared inbox"]
+    )
+    assert without_dpo.exit_code == 2
+    assert "--dpo" in without_dpo.stderr
+    result = runner.invoke(
+        app,
+        [
+            *args,
+            "--override-identifier",
+            "contact",
+            "--reason",
+            "the clinic's shared inbox [not a patient]",
+            "--dpo",
+            "Dr Test",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "the clinic's shared inbox [not a patient]" in " ".join(result.stdout.split())
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["identifier_overrides"] == [
+        {
+            "column": "contact",
+            "kind": "email address",
+            "recognised_by": "content",
+            "detail": "8 of 8 sampled values: email address",
+            "reason": "the clinic's shared inbox [not a patient]",
+            "by": "Dr Test",
+        }
+    ]
+
+
+def test_an_unreadable_date_is_a_clear_refusal_not_a_traceback(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"seen": ["2026-01-05", "05/01/2026"] * 3})
+    spec = "project: p\nquasi_identifiers: {seen: {builtin: dates}}\nmodels: {k: 2}\n"
+    result = runner.invoke(app, write(tmp_path, frame, spec))
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "input.unparseable" in said
+    assert "row 2 of seen" in said
+    assert "05/01/2026" not in said
