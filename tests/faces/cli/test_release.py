@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.faces.cli.test_audit import where
+from tests.services.test_store_release import PURPOSE, register_patients
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
+from hippocratic.services.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
@@ -176,3 +179,52 @@ def test_an_unreadable_date_is_a_clear_refusal_not_a_traceback(tmp_path: Path) -
     assert "input.unparseable" in said
     assert "row 2 of seen" in said
     assert "05/01/2026" not in said
+
+
+STORE_SPEC = """project: audit-2026
+direct_identifiers: {subject_id: pseudonymise, full_name: remove, email: remove, nhs_number: remove}
+quasi_identifiers: {date_of_birth: {builtin: dates}}
+keep: [gender]
+models: {k: 2}
+"""
+
+
+def test_a_release_from_the_store_and_the_dpo_reidentifying_one_row(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    patients = register_patients(store)
+    spec, out = tmp_path / "spec.yaml", tmp_path / "leeds.csv"
+    spec.write_text(STORE_SPEC)
+    args = where(database_url, tmp_path)
+    release = ["release", "from-store", "--org", "harmonic", "--purpose", PURPOSE,
+               "--spec", str(spec), *args]  # fmt: skip
+    made = runner.invoke(app, [*release, "--recipient", "uni-leeds", "--out", str(out), "--json"])
+    assert made.exit_code == 0, made.output
+    summary = json.loads(made.stdout)["data"]
+    assert summary["patients_read"] == 8 and summary["rows_out"] == 8
+    table = pd.read_csv(out, dtype=str)
+    assert list(table.columns) == ["subject_id", "date_of_birth", "gender"]
+    report = json.loads((tmp_path / "leeds.csv.report.json").read_text())
+    assert report["removed"] == ["full_name", "email", "nhs_number"]
+
+    york = tmp_path / "york.csv"
+    text = runner.invoke(app, [*release, "--recipient", "uni-york", "--out", str(york)])
+    assert text.exit_code == 0, text.output
+    assert "every read is in the audit ledger" in text.stdout
+    assert not set(pd.read_csv(york, dtype=str)["subject_id"]) & set(table["subject_id"])
+
+    alias = table["subject_id"].iloc[0]
+    back = runner.invoke(
+        app,
+        ["release", "reidentify", "--org", "harmonic", "--recipient", "uni-leeds",
+         "--pseudonym", alias, "--reason", "safety concern raised by the recipient", *args,
+         "--json"],
+    )  # fmt: skip
+    assert back.exit_code == 0, back.output
+    assert json.loads(back.stdout)["data"]["subject"] in patients
+    unknown = runner.invoke(
+        app,
+        ["release", "reidentify", "--org", "harmonic", "--recipient", "uni-york",
+         "--pseudonym", alias, "--reason", "safety concern raised by the recipient", *args],
+    )  # fmt: skip
+    assert unknown.exit_code == 1 and "no patient here has pseudonym" in unknown.stderr

@@ -166,10 +166,13 @@ def anonymise(
     classified: Iterable[Classified] = (),
     overrides: Mapping[str, str] | None = None,
     overridden_by: str | None = None,
+    pseudonym_scope: str | None = None,
 ) -> Release:
     """``classified``: the fields the organisation's policy classifies as identifying;
     ``overrides``: column -> the DPO's reason for releasing a recognised direct identifier;
-    ``overridden_by``: who gave them, for the report."""
+    ``overridden_by``: who gave them, for the report; ``pseudonym_scope``: what pseudonyms are
+    stable within, in place of the spec's project (a release from the store keys them to the
+    recipient instead, so one recipient's pseudonyms stay the same from release to release)."""
     _check(frame, spec, release_key)
     frame = frame.copy()
     for column in (*spec.quasi_identifiers, *spec.sensitive, *spec.keep):
@@ -210,7 +213,9 @@ def anonymise(
             removed.append(column)
         else:
             assert release_key is not None
-            out[column] = pseudonymise(release_key, spec.project, column, out[column].astype(str))
+            out[column] = pseudonymise(
+                release_key, pseudonym_scope or spec.project, column, out[column].astype(str)
+            )
             pseudonymised.append(column)
     out = out.reset_index(drop=True)
     suppressed = int(result.suppressed.sum())

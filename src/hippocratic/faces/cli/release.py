@@ -12,10 +12,15 @@ from rich.progress import Progress
 from hippocratic.domain.release.disclosure import protect_row
 from hippocratic.domain.release.release import anonymise as anonymise_frame
 from hippocratic.domain.release.spec import load_spec
-from hippocratic.errors import InputError
+from hippocratic.errors import ConfigurationError, InputError
 from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.faces.cli.store import DbOption, KeysOption, opened
 from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services.actor import Actor
 from hippocratic.services.identifying_fields import classified_fields
+from hippocratic.services.security_event import OPERATOR
+from hippocratic.services.store import Store
+from hippocratic.services.store_release import StoreReleases
 
 app = typer.Typer(
     help="De-identified releases: anonymised extracts, protected counts.", no_args_is_help=True
@@ -181,4 +186,102 @@ def aggregate(
         rows,
         as_json=as_json,
         render=lambda: console.print(table.to_string(index=False), markup=False),
+    )
+
+
+Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
+Recipient = Annotated[
+    str,
+    typer.Option(
+        "--recipient", help="Who receives the release: its pseudonyms are keyed to this id."
+    ),
+]
+
+
+def _dpo(store: Store, organisation: str) -> Actor:
+    """The command line acts as the organisation's DPO role (the policy's ``dpo: true``)."""
+    role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
+    if role is None:
+        raise ConfigurationError(f"{organisation}'s policy has no DPO role")
+    return Actor(organisation, OPERATOR, role)
+
+
+@app.command("from-store")
+def from_store(
+    organisation: Org,
+    recipient: Recipient,
+    purpose: Annotated[
+        str,
+        typer.Option("--purpose", help="The policy purpose the patients' fields are read for."),
+    ],
+    spec: Annotated[Path, typer.Option("--spec", help="Release spec (docs/releases.md).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the released CSV.")],
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where to write the report (default OUT.report.json)."),
+    ] = None,
+    override: OverrideFlag = None,
+    reason: ReasonFlag = None,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Release patients' fields from the store, as the DPO: read through the guard for PURPOSE
+    (every patient read audited), de-identified by the spec, the patient pseudonymised with a
+    key of this recipient's own, so two recipients cannot link their extracts. Writes nothing
+    unless the whole release succeeds."""
+    wants_json(as_json)
+    the_spec = load_spec(spec)
+    overrides = override_reasons(override, reason)
+    with opened(db, keys) as store:
+        made = StoreReleases(store, _dpo(store, organisation)).release(
+            recipient, purpose, the_spec, overrides
+        )
+    report_path = report or out.with_name(out.name + ".report.json")
+    made.table.to_csv(out, index=False)
+    report_path.write_text(made.report.model_dump_json(indent=2), encoding="utf-8")
+    summary = {
+        "recipient": made.recipient,
+        "purpose": made.purpose,
+        "patients_read": made.patients_read,
+        "erased_left_out": made.erased_left_out,
+        "out": str(out),
+        "report": str(report_path),
+        **made.report.model_dump(),
+    }
+
+    def show() -> None:
+        console.print(
+            f"released {made.report.rows_out} of {made.patients_read} patients to "
+            f"{made.recipient} ({out}): k = {made.report.achieved_k}, "
+            f"{made.report.rows_suppressed} suppressed, {made.erased_left_out} erased left out; "
+            f"every read is in the audit ledger; report in {report_path}"
+        )
+        for let in made.report.identifier_overrides:
+            console.print(f"released {let.column} ({let.kind}) on override: {let.reason}")
+
+    emit(summary, as_json=as_json, render=show)
+
+
+@app.command("reidentify")
+def reidentify(
+    organisation: Org,
+    recipient: Recipient,
+    pseudonym: Annotated[str, typer.Option("--pseudonym", help="The pseudonym to reverse.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit ledger).")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The DPO turns one recipient's pseudonym back into the patient's internal id, with a
+    reason; the attempt, found or not, is an audit event."""
+    wants_json(as_json)
+    with opened(db, keys) as store:
+        subject = StoreReleases(store, _dpo(store, organisation)).reidentify(
+            recipient, pseudonym, reason
+        )
+    emit(
+        {"recipient": recipient, "pseudonym": pseudonym, "subject": subject},
+        as_json=as_json,
+        render=lambda: console.print(f"{pseudonym} for {recipient} is patient {subject}"),
     )
