@@ -13,6 +13,7 @@ from tests.services.clinic import actor, events, hire
 from hippocratic.domain import nhs_number
 from hippocratic.domain.release.spec import ReleaseSpec
 from hippocratic.errors import AccessDenied, DirectIdentifierRefused, InputError, NotFound
+from hippocratic.services.actor import Actor
 from hippocratic.services.records import Records
 from hippocratic.services.store import Store
 from hippocratic.services.store_release import StoreReleases
@@ -192,3 +193,15 @@ def test_reidentification_is_for_the_dpo_with_a_reason_and_audited(
     with pytest.raises(NotFound):  # another recipient's key does not open this pseudonym
         releases(store).reidentify("uni-york", alias, reason)
     assert events(store)[-1].outcome == "denied"
+
+
+def test_a_field_the_role_sees_only_masked_is_not_released_masked(
+    store: Store, clinic: list[str]
+) -> None:
+    auditor = StoreReleases(store, Actor("harmonic", "audrey", "auditor"))
+    masked = spec(direct_identifiers={"subject_id": "pseudonymise", "full_name": "remove"})
+    with pytest.raises(AccessDenied, match="date_of_birth only masked"):
+        auditor.release("uni-leeds", "access_audit", masked)
+    last = events(store)[-1]
+    assert last.actor == "audrey" and last.outcome == "denied"
+    assert "release:masked" in json.loads(last.rule_ids)
