@@ -12,7 +12,13 @@ from tests.services.clinic import actor, events, hire
 
 from hippocratic.domain import nhs_number
 from hippocratic.domain.release.spec import ReleaseSpec
-from hippocratic.errors import AccessDenied, DirectIdentifierRefused, InputError, NotFound
+from hippocratic.errors import (
+    AccessDenied,
+    DirectIdentifierRefused,
+    InputError,
+    NotFound,
+    UnparseableValue,
+)
 from hippocratic.services.actor import Actor
 from hippocratic.services.records import Records
 from hippocratic.services.store import Store
@@ -205,3 +211,47 @@ def test_a_field_the_role_sees_only_masked_is_not_released_masked(
     last = events(store)[-1]
     assert last.actor == "audrey" and last.outcome == "denied"
     assert "release:masked" in json.loads(last.rule_ids)
+
+
+def test_each_organisation_releases_only_its_own_patients_under_its_own_key(
+    store: Store, clinic: list[str]
+) -> None:
+    reception = Records(store, actor("harmony", "rhea"))
+    theirs = [
+        reception.register(
+            "service_delivery",
+            {"full_name": f"Other Patient {n}", "date_of_birth": f"1990-05-0{n}", "gender": "x"},
+        )
+        for n in range(1, 5)
+    ]
+    harmony_spec = spec(direct_identifiers={"subject_id": "pseudonymise", "full_name": "remove"})
+    harmony = StoreReleases(store, actor("harmony", "dora")).release(
+        "uni-leeds", "legal_compliance", harmony_spec
+    )
+    harmonic = releases(store).release("uni-leeds", PURPOSE, spec())
+    assert len(harmony.table) == 4 and len(harmonic.table) == 8
+    assert not set(harmony.table["subject_id"]) & set(harmonic.table["subject_id"])
+    alias = harmony.table["subject_id"].iloc[0]
+    reason = "checking the organisations are kept apart"
+    assert (
+        StoreReleases(store, actor("harmony", "dora")).reidentify("uni-leeds", alias, reason)
+        in theirs
+    )
+    with pytest.raises(NotFound):
+        releases(store).reidentify("uni-leeds", alias, reason)
+
+
+def test_a_value_the_hierarchy_cannot_read_names_the_patient_not_the_value(
+    store: Store, clinic: list[str]
+) -> None:
+    genders_as_ages = spec(
+        direct_identifiers={**SPEC["direct_identifiers"], "date_of_birth": "remove"},  # type: ignore[dict-item]
+        quasi_identifiers={"gender": {"builtin": "age_bands"}},
+        keep=[],
+    )
+    with pytest.raises(UnparseableValue) as refused:
+        releases(store).release("uni-leeds", PURPOSE, genders_as_ages)
+    error = refused.value
+    assert error.details["subject"] in clinic
+    assert f"patient {error.details['subject']}'s gender holds" in error.message
+    assert "male" not in error.message

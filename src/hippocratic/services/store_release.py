@@ -35,7 +35,7 @@ from hippocratic.domain.release.pseudonym import pseudonym
 from hippocratic.domain.release.release import anonymise
 from hippocratic.domain.release.report import ReleaseReport
 from hippocratic.domain.release.spec import ReleaseSpec
-from hippocratic.errors import InputError, NotFound
+from hippocratic.errors import InputError, NotFound, UnparseableValue
 from hippocratic.guard.decision import Action, Decision
 from hippocratic.guard.scope import scope
 from hippocratic.services import security_event
@@ -185,15 +185,18 @@ class StoreReleases(ClinicService):
         if not decision.allowed:
             raise refusal(decision)
         frame, unreadable = self._frame(decision, values, fields)
-        release = anonymise(
-            frame,
-            spec,
-            recipient_key(self._release_key(), recipient),
-            classified=[*classified_fields(self.policy), _SUBJECT],
-            overrides=overrides,
-            overridden_by=self.actor.actor if overrides else None,
-            pseudonym_scope=PSEUDONYM_SCOPE,
-        )
+        try:
+            release = anonymise(
+                frame,
+                spec,
+                recipient_key(self._release_key(), recipient),
+                classified=[*classified_fields(self.policy), _SUBJECT],
+                overrides=overrides,
+                overridden_by=self.actor.actor if overrides else None,
+                pseudonym_scope=PSEUDONYM_SCOPE,
+            )
+        except UnparseableValue as error:
+            raise _by_patient(error, frame) from None
         with self.store.sessions.begin() as session:
             security_event.record(
                 session,
@@ -287,6 +290,21 @@ class StoreReleases(ClinicService):
                 f"no patient here has pseudonym {alias} for {recipient}", field="pseudonym"
             )
         return found
+
+
+def _by_patient(error: UnparseableValue, frame: pd.DataFrame) -> UnparseableValue:
+    """A row of a store release means nothing to the DPO: name the patient's internal id, so
+    the record can be corrected (still never the value)."""
+    details = dict(error.details or {})
+    subject = str(frame[SUBJECT_COLUMN].iloc[int(details["row"]) - 1])
+    details["subject"] = subject
+    column, kind = details["column"], details["kind"]
+    return UnparseableValue(
+        f"patient {subject}'s {column} holds a value of {kind}, which is not {details['expected']}",
+        field=str(column),
+        hint=f"correct the patient's {column}, or give the column a hierarchy file",
+        details=details,
+    )
 
 
 _SUBJECT = Classified(
