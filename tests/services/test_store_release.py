@@ -83,6 +83,7 @@ def test_a_release_is_read_through_the_guard_and_de_identified(
     assert "Test Patient" not in released and "example.org" not in released
 
 
+@pytest.mark.promise("S0-82")
 def test_two_recipients_cannot_link_and_one_recipient_gets_stable_pseudonyms(
     store: Store, clinic: list[str]
 ) -> None:
@@ -173,6 +174,7 @@ def test_a_policy_identifier_under_keep_is_refused_unless_the_dpo_overrides(
     assert "nhs_number let through" in (events(store)[-1].reason or "")
 
 
+@pytest.mark.promise("S0-82")
 def test_reidentification_is_for_the_dpo_with_a_reason_and_audited(
     store: Store, clinic: list[str]
 ) -> None:
