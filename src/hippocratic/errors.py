@@ -5,6 +5,9 @@ HTTP statuses and the JSON error envelope; nothing else in the package defines a
     ├── InputError            input.invalid        400  bad flag, date, file or request body
     │   ├── PolicyInvalid     policy.invalid       422  a policy file that fails validation
     │   ├── CardNumberRefused input.card_number    400  a payment card number, never stored
+    │   ├── UnparseableValue  input.unparseable    400  a value a built-in hierarchy cannot read
+    │   ├── DirectIdentifierRefused
+    │   │                     release.direct_identifier 400  a release that would leave one in
     │   ├── NoticeRequired    collection.notice    400  a capture without the notice presented
     │   └── TooLarge          input.too_large      413  a request body over the limit
     ├── AuthenticationFailed  auth.failed          401  wrong password or code (never which)
@@ -80,6 +83,20 @@ class CardNumberRefused(InputError):
     """A full card number where none may be: refused before anything is stored or logged."""
 
     code = "input.card_number"
+
+
+class UnparseableValue(InputError):
+    """A value a built-in release hierarchy cannot read (a date, an age, a number, a postcode).
+    Names the column, the row and what kind of value it is, never the value itself."""
+
+    code = "input.unparseable"
+
+
+class DirectIdentifierRefused(InputError):
+    """A release that would leave a direct identifier in: ``details`` lists each column and why
+    it was recognised (its name, the policy's classification, or its content)."""
+
+    code = "release.direct_identifier"
 
 
 class NoticeRequired(InputError):

@@ -23,6 +23,18 @@ class LevelChosen(BaseModel):
     example: str
 
 
+class IdentifierOverride(BaseModel):
+    """A recognised direct identifier the DPO let through, and why."""
+
+    column: str
+    kind: str
+    recognised_by: str
+    """``name``, ``policy`` or ``content``."""
+    detail: str
+    reason: str
+    by: str | None = None
+
+
 class IntruderQuestion(BaseModel):
     question: str
     answer: str = "to be completed by the reviewer"
@@ -43,6 +55,7 @@ class ReleaseReport(BaseModel):
     levels: list[LevelChosen]
     removed: list[str]
     pseudonymised: list[str]
+    identifier_overrides: list[IdentifierOverride] = []
     lattice_nodes: int
     lattice_evaluated: int
     motivated_intruder: list[IntruderQuestion]

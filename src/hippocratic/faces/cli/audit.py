@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hippocratic.errors import InputError, IntegrityFailure
@@ -61,8 +62,9 @@ def verify(
     def show() -> None:
         for r in results:
             console.print(
-                f"[green]ok[/]  {r.organisation}: {r.count} events, chain intact, signed to "
-                f"event {r.signed_to}, witnessed to event {r.witnessed_to}"
+                f"[green]ok[/]  {escape(r.organisation)}: {r.count} events, chain intact, "
+                f"signed to event {r.signed_to}, witnessed to event {r.witnessed_to}",
+                markup=True,
             )
 
     rows = [

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hippocratic.domain.art14_deadline import art14_deadline
 from hippocratic.domain.breach_deadline import breach_deadline, london
@@ -28,7 +29,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.
 
 
 def _show(headline: str, steps: list[str], sources: Sequence[LegalSource]) -> None:
-    console.print(f"[bold]{headline}[/]")
+    console.print(f"[bold]{escape(headline)}[/]", markup=True)
     for step in steps:
         console.print(f"  → {step}", markup=False)
     for source in sources:

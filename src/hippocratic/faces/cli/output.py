@@ -1,4 +1,10 @@
-"""How commands speak: Rich for people, the JSON envelope for machines, no tracebacks."""
+"""How commands speak: Rich for people, the JSON envelope for machines, no tracebacks.
+
+Both consoles print text as written: Rich markup is off by default, so a message, a value or a
+table cell holding ``[...]`` (a list in an error, a policy rule id, a patient's own words) is
+shown literally instead of being taken for a style and dropped. A command that wants a style
+passes ``markup=True`` and escapes every value it interpolates (``rich.markup.escape``).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,15 @@ from contextvars import ContextVar
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from hippocratic.errors import HippocraticError
 from hippocratic.faces.envelope import failure, success
 
 json_requested: ContextVar[bool] = ContextVar("json_requested", default=False)
 
-console = Console(highlight=False, soft_wrap=True)
-error_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, markup=False)
+error_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def wants_json(flag: bool) -> bool:
@@ -37,7 +44,9 @@ def report_error(error: HippocraticError, *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(failure(error), indent=2, ensure_ascii=False) + "\n")
         return
-    error_console.print(f"[bold red]error[/] [dim]{error.code}[/]: {error.message}", markup=True)
+    error_console.print(
+        f"[bold red]error[/] [dim]{escape(error.code)}[/]: {escape(error.message)}", markup=True
+    )
     if error.field:
         error_console.print(f"  where: {error.field}", markup=False)
     if error.hint:

@@ -40,7 +40,9 @@ def check(
         if as_json:
             raise PolicyInvalid(summary, details=[problem.to_dict() for problem in problems])
         _show(reports)
-        console.print(f"[bold red]{summary}[/]; see docs/policy.md for each rule")
+        console.print(
+            f"[bold red]{escape(summary)}[/]; see docs/policy.md for each rule", markup=True
+        )
         raise typer.Exit(PolicyInvalid.exit_code)
     emit(
         [{"file": report.file, "ok": True} for report in reports],
@@ -52,9 +54,9 @@ def check(
 def _show(reports: list[CheckReport]) -> None:
     for report in reports:
         if report.ok:
-            console.print(f"[green]ok[/]  {escape(report.file)}")
+            console.print(f"[green]ok[/]  {escape(report.file)}", markup=True)
         for problem in report.problems:
-            console.print(_line(problem))
+            console.print(_line(problem), markup=True)
 
 
 def _line(problem: Problem) -> str:

@@ -12,13 +12,52 @@ from rich.progress import Progress
 from hippocratic.domain.release.disclosure import protect_row
 from hippocratic.domain.release.release import anonymise as anonymise_frame
 from hippocratic.domain.release.spec import load_spec
-from hippocratic.errors import InputError
-from hippocratic.faces.cli.output import console, emit
+from hippocratic.errors import ConfigurationError, InputError
+from hippocratic.faces.cli.output import console, emit, wants_json
+from hippocratic.faces.cli.store import DbOption, KeysOption, opened
+from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services.actor import Actor
+from hippocratic.services.identifying_fields import classified_fields
+from hippocratic.services.security_event import OPERATOR
+from hippocratic.services.store import Store
+from hippocratic.services.store_release import StoreReleases
 
 app = typer.Typer(
     help="De-identified releases: anonymised extracts, protected counts.", no_args_is_help=True
 )
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
+OverrideFlag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--override-identifier",
+        help="Release this recognised direct identifier anyway (DPO only; repeatable).",
+    ),
+]
+ReasonFlag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reason",
+        help="Why (one per --override-identifier, in order, or one for all); recorded.",
+    ),
+]
+
+
+def override_reasons(columns: list[str] | None, reasons: list[str] | None) -> dict[str, str]:
+    """Pair each ``--override-identifier`` with its ``--reason``."""
+    columns, reasons = columns or [], reasons or []
+    if not columns:
+        if reasons:
+            raise InputError("--reason is given without --override-identifier", field="reason")
+        return {}
+    if len(reasons) == 1:
+        reasons = reasons * len(columns)
+    if len(reasons) != len(columns) or any(not r.strip() for r in reasons):
+        raise InputError(
+            "each --override-identifier needs a --reason",
+            field="reason",
+            hint="say why releasing the column is lawful and safe; the report records it",
+        )
+    return dict(zip(columns, reasons, strict=True))
 
 
 def _read(path: Path, separator: str) -> pd.DataFrame:
@@ -39,12 +78,34 @@ def anonymise(
         typer.Option("--key-file", help="Release key (32+ random bytes, hex) for pseudonyms."),
     ] = None,
     separator: Annotated[str, typer.Option("--sep", help="Column separator of DATA.")] = ",",
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="The organisation's policy: its identifying fields are refused too."
+        ),
+    ] = None,
+    override: OverrideFlag = None,
+    reason: ReasonFlag = None,
+    dpo: Annotated[
+        str | None,
+        typer.Option("--dpo", help="The DPO who overrides (recorded in the report)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Generalise quasi-identifiers until the spec's k and l hold within the suppression
     budget, with the least information loss; remove or pseudonymise direct identifiers.
-    Writes nothing unless the whole release succeeds."""
+    A direct identifier left in (by name, by the policy, or by content) is refused unless the
+    DPO overrides it with a reason. Writes nothing unless the whole release succeeds."""
+    wants_json(as_json)
     the_spec = load_spec(spec)
+    overrides = override_reasons(override, reason)
+    if overrides and not (dpo or "").strip():
+        raise InputError(
+            "an override needs the DPO who gives it",
+            field="dpo",
+            hint="add --dpo NAME: the report records who let the identifier through",
+        )
+    classified = classified_fields(load_sound_policy(policy)) if policy is not None else []
     frame = _read(data, separator)
     key = None
     if key_file is not None:
@@ -61,6 +122,9 @@ def anonymise(
             the_spec,
             key,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
+            classified=classified,
+            overrides=overrides,
+            overridden_by=dpo.strip() if dpo else None,
         )
     release.table.to_csv(out, index=False)
     report.write_text(release.report.model_dump_json(indent=2), encoding="utf-8")
@@ -73,8 +137,12 @@ def anonymise(
             + (f", l = {summary.achieved_l}" if summary.achieved_l is not None else "")
             + f", {summary.rows_suppressed} suppressed, information loss "
             f"{summary.information_loss:.3f}; report in {report}",
-            markup=False,
         )
+        for let in summary.identifier_overrides:
+            console.print(
+                f"released {let.column} ({let.kind}, recognised by {let.recognised_by}) on "
+                f"{let.by}'s override: {let.reason}"
+            )
 
     emit(summary, as_json=as_json, render=show)
 
@@ -90,6 +158,7 @@ def aggregate(
 ) -> None:
     """Counts for a report under NHS disclosure control: 1-7 shown as *, others rounded to 5,
     totals from unrounded counts, secondary suppression where a total would reveal a cell."""
+    wants_json(as_json)
     frame = _read(data, separator)
     missing = [c for c in [*by, across] if c not in frame.columns]
     if missing:
@@ -117,4 +186,102 @@ def aggregate(
         rows,
         as_json=as_json,
         render=lambda: console.print(table.to_string(index=False), markup=False),
+    )
+
+
+Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
+Recipient = Annotated[
+    str,
+    typer.Option(
+        "--recipient", help="Who receives the release: its pseudonyms are keyed to this id."
+    ),
+]
+
+
+def _dpo(store: Store, organisation: str) -> Actor:
+    """The command line acts as the organisation's DPO role (the policy's ``dpo: true``)."""
+    role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
+    if role is None:
+        raise ConfigurationError(f"{organisation}'s policy has no DPO role")
+    return Actor(organisation, OPERATOR, role)
+
+
+@app.command("from-store")
+def from_store(
+    organisation: Org,
+    recipient: Recipient,
+    purpose: Annotated[
+        str,
+        typer.Option("--purpose", help="The policy purpose the patients' fields are read for."),
+    ],
+    spec: Annotated[Path, typer.Option("--spec", help="Release spec (docs/releases.md).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the released CSV.")],
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where to write the report (default OUT.report.json)."),
+    ] = None,
+    override: OverrideFlag = None,
+    reason: ReasonFlag = None,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Release patients' fields from the store, as the DPO: read through the guard for PURPOSE
+    (every patient read audited), de-identified by the spec, the patient pseudonymised with a
+    key of this recipient's own, so two recipients cannot link their extracts. Writes nothing
+    unless the whole release succeeds."""
+    wants_json(as_json)
+    the_spec = load_spec(spec)
+    overrides = override_reasons(override, reason)
+    with opened(db, keys) as store:
+        made = StoreReleases(store, _dpo(store, organisation)).release(
+            recipient, purpose, the_spec, overrides
+        )
+    report_path = report or out.with_name(out.name + ".report.json")
+    made.table.to_csv(out, index=False)
+    report_path.write_text(made.report.model_dump_json(indent=2), encoding="utf-8")
+    summary = {
+        "recipient": made.recipient,
+        "purpose": made.purpose,
+        "patients_read": made.patients_read,
+        "erased_left_out": made.erased_left_out,
+        "out": str(out),
+        "report": str(report_path),
+        **made.report.model_dump(),
+    }
+
+    def show() -> None:
+        console.print(
+            f"released {made.report.rows_out} of {made.patients_read} patients to "
+            f"{made.recipient} ({out}): k = {made.report.achieved_k}, "
+            f"{made.report.rows_suppressed} suppressed, {made.erased_left_out} erased left out; "
+            f"every read is in the audit ledger; report in {report_path}"
+        )
+        for let in made.report.identifier_overrides:
+            console.print(f"released {let.column} ({let.kind}) on override: {let.reason}")
+
+    emit(summary, as_json=as_json, render=show)
+
+
+@app.command("reidentify")
+def reidentify(
+    organisation: Org,
+    recipient: Recipient,
+    pseudonym: Annotated[str, typer.Option("--pseudonym", help="The pseudonym to reverse.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit ledger).")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The DPO turns one recipient's pseudonym back into the patient's internal id, with a
+    reason; the attempt, found or not, is an audit event."""
+    wants_json(as_json)
+    with opened(db, keys) as store:
+        subject = StoreReleases(store, _dpo(store, organisation)).reidentify(
+            recipient, pseudonym, reason
+        )
+    emit(
+        {"recipient": recipient, "pseudonym": pseudonym, "subject": subject},
+        as_json=as_json,
+        render=lambda: console.print(f"{pseudonym} for {recipient} is patient {subject}"),
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hippocratic.domain.calendar import long_date
 from hippocratic.domain.retention_schedule import RecordFacts, disposal
@@ -80,7 +81,9 @@ def end(
 
     def show() -> None:
         when = long_date(result.disposal_date) if result.disposal_date else result.state.value
-        console.print(f"[bold]{rule.title}: {when}, then {result.action}[/]")
+        console.print(
+            f"[bold]{escape(f'{rule.title}: {when}, then {result.action}')}[/]", markup=True
+        )
         for step in result.steps:
             console.print(f"  → {step}", markup=False)
         if result.assumptions:

@@ -58,8 +58,8 @@ def _render(report: AuditReport) -> None:
     table = Table("step", "page", "cookies", "vendor requests", "findings")
     for step in report.steps:
         table.add_row(
-            escape(step.step),
-            escape(step.page),
+            step.step,
+            step.page,
             ", ".join(sorted({c.name for c in step.cookies})) or "none",
             str(len(step.vendor_requests)),
             str(len(step.findings)),
