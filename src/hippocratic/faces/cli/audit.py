@@ -64,6 +64,8 @@ def verify(
                 f"[green]ok[/]  {r.organisation}: {r.count} events, chain intact, signed to "
                 f"event {r.signed_to}, witnessed to event {r.witnessed_to}"
             )
+            for rollback in r.rollbacks:
+                console.print(f"    {rollback}", markup=False)
 
     rows = [
         {
@@ -72,6 +74,7 @@ def verify(
             "ok": True,
             "signed_to": r.signed_to,
             "witnessed_to": r.witnessed_to,
+            "rollbacks": list(r.rollbacks),
         }
         for r in results
     ]
