@@ -74,7 +74,7 @@ def verify(
             "ok": True,
             "signed_to": r.signed_to,
             "witnessed_to": r.witnessed_to,
-            "rollbacks": list(r.rollbacks),
+            **({"rollbacks": list(r.rollbacks)} if r.rollbacks else {}),
         }
         for r in results
     ]
