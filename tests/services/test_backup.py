@@ -5,16 +5,18 @@ rollback so verification explains it, and a tampered backup is refused."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from tests.services.clinic import actor, hire, presented
 
 from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import BackupTampered, Conflict, Erased, StoreExists
 from hippocratic.policy.settings import RightName
+from hippocratic.services.audit import Problem, verify_store
 from hippocratic.services.backup import read_manifest, take_backup
 from hippocratic.services.capture import Channel
 from hippocratic.services.cases import CaseKind, Cases, NewCase
@@ -27,7 +29,7 @@ from hippocratic.services.rights_request import NewRightsRequest
 from hippocratic.services.rights_requests import RequestChannel
 from hippocratic.services.store import Store, open_store
 from hippocratic.storage import disposal_register
-from hippocratic.storage.keystore import SubjectKeyRow
+from hippocratic.storage.keystore import RollbackRow, SubjectKeyRow
 from hippocratic.storage.ledger import AuditEventRow
 from hippocratic.storage.record import SubjectFieldRow
 
@@ -176,6 +178,19 @@ def test_a_tampered_backup_is_refused_and_nothing_is_restored(scene: Scene) -> N
         store.dispose()
 
 
+def test_without_its_signed_statement_the_rollback_fails_verification(scene: Scene) -> None:
+    scene.restore()
+    store = scene.open()
+    try:
+        with store.key_engine.begin() as connection:  # someone deletes the statements
+            connection.execute(delete(RollbackRow))
+        results = {r.organisation: r for r in verify_store(store)}
+    finally:
+        store.dispose()
+    assert not results["harmonic"].ok  # a rollback nobody signed is a cut tail, not silence
+    assert results["harmonic"].kind in (Problem.TRUNCATED, Problem.CHECKPOINT)
+
+
 def test_a_restore_over_a_store_needs_force(scene: Scene) -> None:
     with pytest.raises(StoreExists, match="holds a store"):
         restore(scene.out, scene.url, scene.keys, clock=scene.clock)
@@ -190,7 +205,13 @@ def test_a_key_store_backup_retired_by_a_rotation_is_refused(scene: Scene) -> No
 @pytest.mark.promise("S0-75", "S1-24")
 def test_the_data_backup_holds_no_plaintext_and_no_key(scene: Scene) -> None:
     manifest = read_manifest(scene.out)
-    data = (scene.out / manifest.file_in("data")).read_bytes()
+    path = scene.out / manifest.file_in("data")
+    data = path.read_bytes()
+    if manifest.store_engine == "postgresql":  # the custom format is compressed: as SQL
+        data = subprocess.run(
+            ["pg_restore", "--file=-", str(path)], capture_output=True, check=True
+        ).stdout
+        assert b"COPY" in data and b"subject_field" in data
     for value in (*CAT.values(), *DAN.values(), "Do you scan at 6 weeks?"):
         assert value.encode() not in data
     if manifest.store_engine == "sqlite":
