@@ -20,6 +20,7 @@ HTTP statuses and the JSON error envelope; nothing else in the package defines a
     ├── AccessDenied          guard.denied         403  the guard said no
     ├── Erased                vault.erased         410  the subject's key was destroyed
     ├── TamperedData          vault.tampered       500  a ciphertext that does not belong here
+    │   └── BackupTampered    backup.tampered      500  a backup file whose digest does not match
     ├── IntegrityFailure      audit.integrity      500  the audit chain does not verify
     └── ConfigurationError    config.invalid       500  missing key file, bad database URL
 """
@@ -200,6 +201,12 @@ class TamperedData(HippocraticError):
     code = "vault.tampered"
     http_status = 500
     exit_code = 4
+
+
+class BackupTampered(TamperedData):
+    """A backup whose files do not match the SHA-256 digests its manifest records."""
+
+    code = "backup.tampered"
 
 
 class IntegrityFailure(HippocraticError):

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from hippocratic.errors import ConfigurationError, Conflict, InputError, NotFound
 from hippocratic.services.actor import Actor
@@ -19,6 +22,8 @@ from hippocratic.storage.ledger import AuditCheckpointRow, checkpoint
 from hippocratic.storage.ledger_checkpoints import Witnessed
 from hippocratic.storage.ledger_fhir import export_fhir
 from hippocratic.storage.ledger_history import AccessRecord, history
+from hippocratic.storage.ledger_rollback import held as rollbacks_held
+from hippocratic.storage.ledger_rollback import set_aside
 from hippocratic.storage.ledger_verify import Problem, VerifyResult, verify
 from hippocratic.storage.witness import Checkpoint, export, read_export
 
@@ -43,8 +48,9 @@ def verify_store(
     ledger against the chain. An organisation a witness knows but the database does not is
     verified too, and fails. Each organisation is read from one consistent snapshot taken
     after its witnesses were read, so appends that land meanwhile neither block nor confuse
-    it; long chains are checked by ``workers`` processes (default: one per core, at most
-    four)."""
+    it. A restore of older data, signed by the organisation's key (``ledger_rollback``), sets
+    aside the checkpoints of the events it lost, and each result says so. Long chains are
+    checked by ``workers`` processes (default: one per core, at most four)."""
     exported = _exported(against)
     with store.sessions() as session:
         known = store.organisations(session)
@@ -69,7 +75,14 @@ def verify_store(
             continue  # a witness entry of an organisation this key store never had
         held = [Witnessed(w.name, c) for w in store.witnesses for c in w.held(org)]
         held += [Witnessed(f"the file {against}", c) for c in exported if c.organisation == org]
+        rollbacks = [r for r in rollbacks_held(store.key_engine, org) if r.genuine(public)]
         with snapshot(store.engine) as session:
+            if rollbacks:  # a restore of older data, signed: its abandoned checkpoints go
+                ours = select(AuditCheckpointRow.seq, AuditCheckpointRow.hash).where(
+                    AuditCheckpointRow.organisation_id == org
+                )
+                chain = {(seq, bytes(digest)) for seq, digest in session.execute(ours)}
+                held, _ = set_aside(held, rollbacks, chain)
             result = verify(session, org, public, witnessed=held, workers=count)
             if result.ok:
                 _, problem = verify_consents(session, org)
@@ -77,6 +90,8 @@ def verify_store(
                     result = VerifyResult(
                         org, result.count, problem.audit_seq, Problem.CONSENT, problem.message
                     )
+            if rollbacks:
+                result = replace(result, rollbacks=tuple(r.sentence() for r in rollbacks))
             results.append(result)
     return results
 

@@ -35,6 +35,7 @@ from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import OUTCOME, RequestStatus, RightsRequest, StepStatus
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage.consent import ConsentEventRow
+from hippocratic.storage.disposal_register import ERASURE, Disposal
 from hippocratic.storage.rights_request import RightsRequestRow
 
 CAMPAIGNS = "campaign_performance"
@@ -142,7 +143,9 @@ class Erasure(RightsDecisions):
         plan = holder[0]
         if plan.whole:
             try:
-                self.vault.shred_subject(plan.subject)
+                self.vault.shred_subject(
+                    plan.subject, Disposal(ERASURE, request_id, self.actor.actor)
+                )
             except Exception as error:  # the step shows failed; carrying out again re-runs it
                 self._shred_failed(request_id, f"{type(error).__name__}: {error}")
                 raise

@@ -28,8 +28,13 @@ What "backups included" means here, honestly:
   master key right after each rotation, and keep no key-store backup past the next one. On
   PostgreSQL a deleted row also survives in dead tuples until VACUUM and in WAL archives; the
   same rotation rule is what makes those copies useless.
+* Every shred is also an entry in the disposal register (``disposal_register``, in this
+  database, append-only): who was shredded, when, why (erasure, retention) and by whom, never
+  what they held. ``hippocratic restore`` replays it before a restored store opens, so a
+  patient erased after a backup stays erased (``services.restore``, docs/backup.md); the
+  tombstone is the register's index, the refusal to mint that subject's key again.
 * If a key-store backup must be restored, ``Vault.reapply_shreds`` deletes every key whose
-  subject the live store's tombstones name.
+  subject the live store's register names.
 """
 
 from __future__ import annotations
@@ -39,7 +44,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, LargeBinary, MetaData, String, event, select
+from sqlalchemy import (
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    event,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from hippocratic.storage.database import NAMING_CONVENTION, Instant, make_engine
@@ -48,10 +62,12 @@ from hippocratic.storage.master_key import MASTER_KEY_ENV, LocalMasterKey, Maste
 __all__ = [
     "KEYSTORE_URL_ENV",
     "MASTER_KEY_ENV",
+    "DisposalRow",
     "KeyBase",
     "LocalMasterKey",
     "MasterKey",
     "OrganisationKeyRow",
+    "RollbackRow",
     "ServiceKeyRow",
     "ShreddedSubjectRow",
     "SubjectKeyRow",
@@ -125,6 +141,47 @@ class WitnessedCheckpointRow(KeyBase):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     signed_at: Mapped[datetime] = mapped_column(Instant)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class DisposalRow(KeyBase):
+    """An entry of the disposal register: a subject's key was destroyed (``disposal_register``).
+
+    Append-only (triggers refuse UPDATE and DELETE), one entry per subject, numbered per
+    organisation in the order of the shreds. Never what the subject's data held."""
+
+    __tablename__ = "disposal_register"
+    __table_args__ = (
+        Index("ix_disposal_register_subject", "organisation_id", "subject_id", unique=True),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    subject_id: Mapped[str] = mapped_column(String(64))
+    disposed_at: Mapped[datetime] = mapped_column(Instant)
+    cause: Mapped[str] = mapped_column(String(32))
+    """``erasure`` (a rights request), ``retention`` (a sweep), ``shred`` (no cause given), or
+    ``tombstone`` (a shred made before the register existed)."""
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The rights request or retention run that caused it."""
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RollbackRow(KeyBase):
+    """A signed statement that an organisation's audit chain was restored from a backup to
+    event ``to_seq``, abandoning the events after it that witnesses had seen
+    (``ledger_rollback``). Kept here, apart from the data it speaks of."""
+
+    __tablename__ = "audit_rollback"
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    to_seq: Mapped[int] = mapped_column(Integer)
+    to_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    abandoned_seq: Mapped[int] = mapped_column(Integer)
+    abandoned_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    restored_at: Mapped[datetime] = mapped_column(Instant)
+    backup_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
 
 

@@ -79,6 +79,8 @@ class VerifyResult:
     """The newest signed checkpoint the chain was checked against (database or witness)."""
     witnessed_to: int = 0
     """The newest checkpoint a witness outside the database holds."""
+    rollbacks: tuple[str, ...] = ()
+    """Each signed restore of older data that rolled the chain back (``ledger_rollback``)."""
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hippocratic.storage.ciphertext import SubjectKey, seal, unseal
+from hippocratic.storage.disposal_register import Disposal
 from hippocratic.storage.vault import Vault
 
 
@@ -43,8 +44,10 @@ class OrganisationVault:
     def blind_index(self, field: str, value: str) -> bytes:
         return self.vault.blind_index(self.organisation, field, value)
 
-    def shred_subject(self, subject: str) -> None:
-        self.vault.shred(self.organisation, subject)
+    def shred_subject(self, subject: str, disposal: Disposal | None = None) -> None:
+        """Destroy the subject's key and enter it in the disposal register: a retention sweep
+        passes ``Disposal(RETENTION, run_id, actor)``, an erasure its request."""
+        self.vault.shred(self.organisation, subject, disposal)
 
     def is_erased(self, subject: str) -> bool:
         return self.vault.is_erased(self.organisation, subject)

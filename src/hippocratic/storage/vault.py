@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hippocratic.errors import ConfigurationError, Erased, TamperedData
 from hippocratic.storage import blind_index as index
-from hippocratic.storage import key_rotation
+from hippocratic.storage import disposal_register, key_rotation
 from hippocratic.storage.ciphertext import NONCE, SubjectKey
 from hippocratic.storage.ciphertext import context as _context
 from hippocratic.storage.key_cache import SubjectKeyCache
@@ -102,6 +102,7 @@ class Vault:
         self._signing_keys: dict[str, Ed25519PrivateKey] = {}
         self._staff_keys: dict[str, AESGCM] = {}
         self._subject_keys = SubjectKeyCache(cache_size, cache_seconds)
+        self._register_ready = False
 
     @staticmethod
     def create_schema(keys: Engine) -> None:
@@ -324,10 +325,20 @@ class Vault:
                 session.add(row)  # an IntegrityError: another process minted it first
             return self._service_secret(organisation, purpose)
 
-    def shred(self, organisation: str, subject: str) -> None:
-        """Destroy the subject's data key: one keyed delete and a tombstone, whatever the size.
-        On SQLite the key's bytes are overwritten (secure_delete) and the WAL checkpointed."""
+    def shred(
+        self,
+        organisation: str,
+        subject: str,
+        disposal: disposal_register.Disposal | None = None,
+    ) -> None:
+        """Destroy the subject's data key: one keyed delete, a tombstone and an entry in the
+        disposal register (``disposal``: why, by whom), in one key-store transaction, whatever
+        the size. On SQLite the key's bytes are overwritten (secure_delete) and the WAL
+        checkpointed."""
         sqlite = self._engine.dialect.name == "sqlite"
+        if not self._register_ready:
+            disposal_register.ensure_register(self._engine)
+            self._register_ready = True
         with self._keys.begin() as session:
             if sqlite:
                 session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
@@ -343,6 +354,8 @@ class Vault:
                         organisation_id=organisation, subject_id=subject, shredded_at=self._now()
                     )
                 )
+            why = disposal or disposal_register.Disposal()
+            disposal_register.record(session, organisation, subject, self._now(), why)
         self._subject_keys.invalidate(organisation, subject)
         if sqlite:
             self._checkpoint()
@@ -373,7 +386,7 @@ class Vault:
 
     def reapply_shreds(self, organisation: str, subjects: Iterable[str]) -> int:
         """After restoring a key-store backup: shred again every subject the live store's
-        tombstones name. Returns how many keys the backup had brought back."""
+        disposal register names. Returns how many keys the backup had brought back."""
         resurrected = 0
         for subject in subjects:
             with self._keys() as session:

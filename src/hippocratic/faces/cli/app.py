@@ -104,6 +104,7 @@ def _register() -> None:
     # Imported here so each concept's module stays the only place that knows its commands.
     from hippocratic.faces.cli import (
         audit,
+        backup,
         deadline,
         keys,
         marketing,
@@ -129,6 +130,8 @@ def _register() -> None:
     app.add_typer(organisation.app, name="organisation")
     app.add_typer(store.demo_app, name="demo")
     app.add_typer(keys.app, name="keys")
+    app.command("backup")(backup.backup)
+    app.command("restore")(backup.restore)
     app.add_typer(audit.app, name="audit")
     app.add_typer(release.app, name="release")
     app.add_typer(site.app, name="site")

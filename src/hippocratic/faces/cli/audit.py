@@ -66,6 +66,8 @@ def verify(
                 f"signed to event {r.signed_to}, witnessed to event {r.witnessed_to}",
                 markup=True,
             )
+            for rollback in r.rollbacks:
+                console.print(f"    {rollback}", markup=False)
 
     rows = [
         {
@@ -74,6 +76,7 @@ def verify(
             "ok": True,
             "signed_to": r.signed_to,
             "witnessed_to": r.witnessed_to,
+            **({"rollbacks": list(r.rollbacks)} if r.rollbacks else {}),
         }
         for r in results
     ]
