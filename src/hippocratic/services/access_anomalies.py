@@ -38,7 +38,6 @@ from hippocratic.services.affected_patients import (
 )
 from hippocratic.services.clinic_service import refusal
 from hippocratic.services.incidents import Incident, Incidents, IncidentSource, _given
-from hippocratic.services.oversight import is_dpo
 from hippocratic.storage.incident import AccessAnomalyRow
 from hippocratic.storage.ledger import AuditEventRow
 
@@ -134,6 +133,7 @@ class AccessAnomalies(Incidents):
 
     def dismiss(self, anomaly_id: str, reason: str) -> AccessAnomaly:
         """Explained (a clinic list run, a covered shift): closed with the reason."""
+        self._refuse_unless_dpo(None, "access anomalies")
         why = _given(reason, "reason", "say why this access was expected")
         with self.store.sessions.begin() as session:
             decision = self._dpo(session, None, f"access anomaly {anomaly_id}: dismissed: {why}")
@@ -153,10 +153,7 @@ class AccessAnomalies(Incidents):
             if row.kind == "out_of_hours":  # a London day, which may start the evening before
                 local = datetime.combine(row.day, time(0), LONDON)
                 scope = Scope(local, local + timedelta(days=1), row.actor)
-        if not is_dpo(self):
-            with self.store.sessions.begin() as session:
-                decision = self._dpo(session, None, "access anomalies")
-            raise refusal(decision)
+        self._refuse_unless_dpo(None, "access anomalies")
         made = self.report(description, scope=scope, source=IncidentSource.ANOMALY)
         with self.store.sessions.begin() as session:
             row = self._open(session, anomaly_id)

@@ -108,6 +108,7 @@ class IncidentReports(Incidents):
         delay_reason: str | None = None,
     ) -> IcoReport:
         """Draft the next phase (or redraft the one not yet sent), counts from the logs."""
+        self._refuse_unless_dpo(incident_id, "the ICO report")
         said = (
             _given(nature, "nature", "describe the nature of the breach"),
             _given(consequences, "consequences", "describe its likely consequences"),
@@ -196,6 +197,7 @@ class IncidentReports(Incidents):
         self, incident_id: str, nature: str, consequences: str, measures: str
     ) -> LetterDrafts:
         """A letter to every affected patient, in plain words, sealed under their key."""
+        self._refuse_unless_dpo(incident_id, "letters to patients")
         said = (
             _given(nature, "nature", "say in plain words what happened"),
             _given(consequences, "consequences", "say what it could mean for them"),

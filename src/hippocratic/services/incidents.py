@@ -202,6 +202,7 @@ class Incidents(ClinicService):
     ) -> Incident:
         """The DPO's decision, with its reason (L-08). Who must be told follows from the law
         and the policy's threshold; the DPO may tell more people, never fewer."""
+        self._refuse_unless_dpo(incident_id, "assessment")
         why = _given(reason, "reason", "give the reasoning for the assessment (Art. 33(5))")
         threshold = self.policy.breach.subject_notification.value
         duty = notification_duty(threshold, breach, assessment, encryption_exception)
@@ -246,6 +247,7 @@ class Incidents(ClinicService):
 
     def close(self, incident_id: str, note: str) -> Incident:
         """Close once the decision in force was carried out; never without a decision."""
+        self._refuse_unless_dpo(incident_id, "closing")
         said = _given(note, "note", "say what was done and learned")
         with self.store.sessions.begin() as session:
             decision = self._dpo(session, incident_id, "closing")
@@ -364,6 +366,13 @@ class Incidents(ClinicService):
         about = f"incident {incident_id}: {what}" if incident_id else what
         self.guard(session).record(request, decision, about)
         return decision
+
+    def _refuse_unless_dpo(self, incident_id: str | None, what: str) -> None:
+        """Refuse (on the ledger) before anything else is looked at, unless the DPO acts."""
+        if not is_dpo(self):
+            with self.store.sessions.begin() as session:
+                decision = self._dpo(session, incident_id, what)
+            raise refusal(decision)
 
     def _record(self, session: Session, incident_id: str, what: str) -> None:
         request = self.request(INCIDENT_PURPOSE, None, (), Action.WRITE)
