@@ -11,7 +11,7 @@ from tests.services.clinic import actor, events, hire
 
 from hippocratic.errors import AccessDenied, Conflict, InputError
 from hippocratic.services.access_anomalies import AccessAnomalies
-from hippocratic.services.incidents import IncidentSource
+from hippocratic.services.incident import IncidentSource
 from hippocratic.services.store import Store
 from hippocratic.storage.incident import AccessAnomalyRow
 from hippocratic.storage.ledger import AuditEvent, append

@@ -15,8 +15,9 @@ from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import AccessDenied, Conflict, InputError, NotFound
 from hippocratic.services.affected_patients import Scope
 from hippocratic.services.consent_choice import patient_actor
+from hippocratic.services.incident import IncidentSource, IncidentStatus
 from hippocratic.services.incident_reports import IncidentReports
-from hippocratic.services.incidents import Incidents, IncidentSource, IncidentStatus
+from hippocratic.services.incidents import Incidents
 from hippocratic.services.patients import Patients
 from hippocratic.services.store import Store
 from hippocratic.storage.incident import IncidentDecisionRow, IncidentLetterRow, IncidentRow

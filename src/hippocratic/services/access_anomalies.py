@@ -37,7 +37,8 @@ from hippocratic.services.affected_patients import (
     ledger_time,
 )
 from hippocratic.services.clinic_service import refusal
-from hippocratic.services.incidents import Incident, Incidents, IncidentSource, _given
+from hippocratic.services.incident import Incident, IncidentSource
+from hippocratic.services.incidents import Incidents, _given
 from hippocratic.storage.incident import AccessAnomalyRow
 from hippocratic.storage.ledger import AuditEventRow
 

@@ -31,7 +31,8 @@ from hippocratic.policy.notice import build_notice
 from hippocratic.services.access_formats import LETTERS
 from hippocratic.services.affected_patients import INCIDENT_PURPOSE
 from hippocratic.services.clinic_service import refusal
-from hippocratic.services.incidents import Incidents, IncidentStatus, _given
+from hippocratic.services.incident import IncidentStatus
+from hippocratic.services.incidents import Incidents, _given
 from hippocratic.storage.ciphertext import unseal
 from hippocratic.storage.clinic import record_field
 from hippocratic.storage.incident import (

@@ -19,20 +19,26 @@ The ICO report and the letters to patients are ``incident_reports``.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hippocratic.domain.breach_deadline import BreachClockState, breach_deadline, london
+from hippocratic.domain.breach_deadline import london
 from hippocratic.domain.breach_notification import BreachFinding, RiskLevel, notification_duty
 from hippocratic.domain.personal_detail import text
 from hippocratic.errors import AccessDenied, Conflict, InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision
 from hippocratic.services.affected_patients import INCIDENT_PURPOSE, Affected, Scope, affected
 from hippocratic.services.clinic_service import ClinicService, refusal
+from hippocratic.services.incident import (
+    Incident,
+    IncidentClock,
+    IncidentSource,
+    IncidentStatus,
+    decision_of,
+    incident_clock,
+)
 from hippocratic.services.oversight import is_dpo
 from hippocratic.storage.incident import (
     IncidentDecisionRow,
@@ -46,80 +52,6 @@ NO_SCOPE = Scope()
 MIN_REASON = 30
 """The fewest characters of a description, a decision's reason or a closing note: enough to
 say what happened or why, which a word or two never does (Art. 33(5))."""
-
-
-class IncidentSource(StrEnum):
-    STAFF = "staff"
-    PROCESSOR = "processor"
-    ANOMALY = "anomaly"
-
-
-class IncidentStatus(StrEnum):
-    OPEN = "open"
-    ASSESSED = "assessed"
-    REPORTED = "reported"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class IncidentClock:
-    """Where the 72-hour clock stands: ``needed`` is False once the DPO decided the ICO need
-    not be told; ``overdue`` when it is needed, unreported and past its deadline."""
-
-    aware_at: datetime
-    deadline: datetime
-    state: str
-    needed: bool
-    overdue: bool
-    minutes_left: int | None
-    shown: str
-    steps: list[str]
-
-
-@dataclass(frozen=True)
-class IncidentDecision:
-    number: int
-    breach: BreachFinding
-    assessment: RiskLevel
-    notify_ico: bool
-    notify_subjects: bool
-    encryption_exception: bool
-    reason: str
-    decided_by: str
-    decided_at: datetime
-
-
-@dataclass(frozen=True)
-class Incident:
-    incident_id: str
-    status: IncidentStatus
-    source: IncidentSource
-    processor: str | None
-    description: str
-    reported_by: str
-    reported_at: datetime
-    aware_at: datetime
-    scope: Scope
-    clock: IncidentClock
-    decision: IncidentDecision | None
-    """The decision in force (the latest); ``decisions`` has them all, oldest first."""
-    decisions: list[IncidentDecision]
-    closed_at: datetime | None
-    closing_note: str | None
-
-
-def _decision(row: IncidentDecisionRow) -> IncidentDecision:
-    return IncidentDecision(
-        row.number,
-        BreachFinding(row.breach),
-        RiskLevel(row.assessment),
-        row.notify_ico,
-        row.notify_subjects,
-        row.encryption_exception,
-        row.reason,
-        row.decided_by,
-        row.decided_at,
-    )
 
 
 def _given(value: str, field: str, ask: str) -> str:
@@ -335,24 +267,10 @@ class Incidents(ClinicService):
                            "one it would reach every patient")  # fmt: skip
         return affected(session, self.organisation, scope)
 
-    def clock(self, row: IncidentRow, latest: IncidentDecisionRow | None,
-              sent: datetime | None) -> IncidentClock:  # fmt: skip
-        now = max(self.now(), row.aware_at)
-        clock = breach_deadline(row.aware_at, now=now, reported_at=sent)
-        needed = latest is None or latest.notify_ico
-        overdue = needed and sent is None and clock.state is BreachClockState.LATE
-        minutes = int(clock.remaining.total_seconds() // 60) if clock.remaining else None
-        if sent is not None:
-            shown = f"reported to the ICO: {clock.state.value}"
-        elif not needed:
-            shown = "not reportable to the ICO (decided, with reasons)"
-        elif minutes is not None:
-            shown = f"{minutes // 60} h {minutes % 60:02d} min left"
-        else:
-            shown = "overdue: report now and give the reasons for the delay"
-        return IncidentClock(row.aware_at, clock.deadline, clock.state.value, needed, overdue,
-                             minutes if needed and sent is None else None, shown,
-                             clock.steps)  # fmt: skip
+    def clock(
+        self, row: IncidentRow, latest: IncidentDecisionRow | None, sent: datetime | None
+    ) -> IncidentClock:
+        return incident_clock(row, latest, sent, self.now())
 
     def _dpo(self, session: Session, incident_id: str | None, what: str) -> Decision:
         """Allowed for a DPO role; recorded either way (the caller raises after commit)."""
@@ -439,8 +357,8 @@ class Incidents(ClinicService):
             row.aware_at,
             self._scope(row),
             self.clock(row, latest, sent),
-            _decision(latest) if latest else None,
-            [_decision(d) for d in decisions],
+            decision_of(latest) if latest else None,
+            [decision_of(d) for d in decisions],
             row.closed_at,
             row.closing_note,
         )
