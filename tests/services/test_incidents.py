@@ -69,7 +69,6 @@ def misused_account(clinic: Store) -> tuple[list[str], Scope]:
     return [a, b, c], Scope(window_start=start, window_end=clock.now(), actor="sam")
 
 
-@pytest.mark.promise("S1-25")
 def test_anyone_on_staff_reports_an_incident_and_its_clock_starts_at_awareness(
     clinic: Store,
 ) -> None:
