@@ -17,6 +17,7 @@ from hippocratic.storage import (
     consent,
     cookie_receipt,
     fraud_marker,
+    incident,
     ledger,
     objection,
     organisation,
@@ -46,6 +47,7 @@ TABLE_MODULES = (
     fraud_marker,
     objection,
     patient_passkey,
+    incident,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -14,6 +14,7 @@ from hippocratic.faces.web.api import (
     campaigns,
     consents,
     fraud_markers,
+    incidents,
     oversight,
     patients,
     rights,
@@ -44,4 +45,5 @@ def api_router() -> APIRouter:
     router.include_router(campaigns.router)
     router.include_router(rights.router)
     router.include_router(fraud_markers.router)
+    router.include_router(incidents.router)
     return router

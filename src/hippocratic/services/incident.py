@@ -1,0 +1,109 @@
+"""An incident as the register shows it: where it came from, where it stands, the decisions
+on it, and its 72-hour clock (``domain/breach_deadline``) as the dashboard shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from hippocratic.domain.breach_deadline import BreachClockState, breach_deadline
+from hippocratic.domain.breach_notification import BreachFinding, RiskLevel
+from hippocratic.services.affected_patients import Scope
+from hippocratic.storage.incident import IncidentDecisionRow, IncidentRow
+
+
+class IncidentSource(StrEnum):
+    STAFF = "staff"
+    PROCESSOR = "processor"
+    ANOMALY = "anomaly"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    ASSESSED = "assessed"
+    REPORTED = "reported"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class IncidentClock:
+    """Where the 72-hour clock stands: ``needed`` is False once the DPO decided the ICO need
+    not be told; ``overdue`` when it is needed, unreported and past its deadline."""
+
+    aware_at: datetime
+    deadline: datetime
+    state: str
+    needed: bool
+    overdue: bool
+    minutes_left: int | None
+    shown: str
+    steps: list[str]
+
+
+@dataclass(frozen=True)
+class IncidentDecision:
+    number: int
+    breach: BreachFinding
+    assessment: RiskLevel
+    notify_ico: bool
+    notify_subjects: bool
+    encryption_exception: bool
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class Incident:
+    incident_id: str
+    status: IncidentStatus
+    source: IncidentSource
+    processor: str | None
+    description: str
+    reported_by: str
+    reported_at: datetime
+    aware_at: datetime
+    scope: Scope
+    clock: IncidentClock
+    decision: IncidentDecision | None
+    """The decision in force (the latest); ``decisions`` has them all, oldest first."""
+    decisions: list[IncidentDecision]
+    closed_at: datetime | None
+    closing_note: str | None
+
+
+def decision_of(row: IncidentDecisionRow) -> IncidentDecision:
+    return IncidentDecision(
+        row.number,
+        BreachFinding(row.breach),
+        RiskLevel(row.assessment),
+        row.notify_ico,
+        row.notify_subjects,
+        row.encryption_exception,
+        row.reason,
+        row.decided_by,
+        row.decided_at,
+    )
+
+
+def incident_clock(
+    row: IncidentRow, latest: IncidentDecisionRow | None, sent: datetime | None, now: datetime
+) -> IncidentClock:
+    """The clock at ``now``: running, reported (in time or late), not needed, or overdue."""
+    clock = breach_deadline(row.aware_at, now=max(now, row.aware_at), reported_at=sent)
+    needed = latest is None or latest.notify_ico
+    overdue = needed and sent is None and clock.state is BreachClockState.LATE
+    minutes = int(clock.remaining.total_seconds() // 60) if clock.remaining else None
+    if sent is not None:
+        shown = f"reported to the ICO: {clock.state.value}"
+    elif not needed:
+        shown = "not reportable to the ICO (decided, with reasons)"
+    elif minutes is not None:
+        shown = f"{minutes // 60} h {minutes % 60:02d} min left"
+    else:
+        shown = "overdue: report now and give the reasons for the delay"
+    left = minutes if needed and sent is None else None
+    return IncidentClock(
+        row.aware_at, clock.deadline, clock.state.value, needed, overdue, left, shown, clock.steps
+    )

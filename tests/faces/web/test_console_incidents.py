@@ -1,0 +1,61 @@
+"""The console's breach register: reception reports an incident, sees the DPO's register is not
+theirs; the DPO sees it with the time left, records a decision with its reasoning, and sees the
+affected patients; each page has its JSON twin."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from tests.faces.web.clinic_client import SignedIn, signed_in, use_session
+from tests.faces.web.test_console_records import PAGE
+from tests.services.test_incidents import LAPTOP, REASON
+
+from hippocratic.services.store import Store
+from hippocratic.storage.incident import IncidentDecisionRow, IncidentRow
+
+
+def as_(client: TestClient, store: Store, username: str) -> SignedIn:
+    who = signed_in(store, "harmonic", username)
+    use_session(client, who)
+    return who
+
+
+def test_reception_reports_and_the_dpo_assesses_with_reasons(
+    client: TestClient, clinic: Store
+) -> None:
+    rita = as_(client, clinic, "rita")
+    page = client.get("/console/incidents", headers=PAGE).text
+    assert "Report an incident" in page and "Not shown to you" in page
+    made = client.post(
+        "/console/incidents",
+        data={"description": LAPTOP, "aware_at": "2026-11-24T08:30", "csrf": rita.csrf},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    with clinic.sessions() as session:
+        row = session.query(IncidentRow).one()
+        iid = row.incident_id
+        assert row.reported_by == "rita" and row.aware_at.hour == 8  # London = UTC in November
+
+    dee = as_(client, clinic, "dee")
+    page = client.get("/console/incidents", headers=PAGE).text
+    assert "laptop left on a train" in page and "71 h 30 min left" in page
+    twin = client.get("/console/incidents.json").json()["data"]
+    assert twin["register"]["shown"][0]["incident_id"] == iid
+    thin = client.post(
+        f"/console/incidents/{iid}/decisions",
+        data={"breach": "confirmed", "assessment": "no_risk", "reason": "fine", "csrf": dee.csrf},
+        follow_redirects=False,
+    )
+    assert thin.status_code == 400
+    client.post(
+        f"/console/incidents/{iid}/decisions",
+        data={"breach": "likely", "assessment": "risk", "reason": REASON, "csrf": dee.csrf},
+        follow_redirects=False,
+    )
+    with clinic.sessions() as session:
+        decision = session.query(IncidentDecisionRow).one()
+        assert decision.reason == REASON and decision.notify_ico and decision.notify_subjects
+    page = client.get(f"/console/incidents/{iid}", headers=PAGE).text
+    assert REASON in page and "ICO yes, patients yes" in page
+    detail = client.get(f"/console/incidents/{iid}.json").json()["data"]
+    assert detail["incident"]["decision"]["assessment"] == "risk"
