@@ -16,6 +16,7 @@ from hippocratic.storage import (
     collection,
     consent,
     cookie_receipt,
+    disclosure,
     fraud_marker,
     ledger,
     objection,
@@ -46,6 +47,7 @@ TABLE_MODULES = (
     fraud_marker,
     objection,
     patient_passkey,
+    disclosure,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 
