@@ -18,6 +18,7 @@ from hippocratic.services.access_package import AccessCollector
 from hippocratic.services.disclosure_gate import Channel, Disclose
 from hippocratic.services.disclosures import Disclosures
 from hippocratic.services.erasure import Erasure
+from hippocratic.services.fraud_markers import FraudMarkers, MarkerSource
 from hippocratic.services.records import Records
 from hippocratic.services.rectification import Rectification
 from hippocratic.services.referrals import Referrals
@@ -336,3 +337,30 @@ def test_erasing_a_patient_queues_a_notice_to_every_recipient_and_keeps_the_log(
     assert (notice.disclosure_id, notice.change) == (made.disclosure_id, "erasure")
     assert set(notice.fields) == set(REPORT)
     assert stored(clinic)[:2] == (1, 3)  # what was sent, to whom, stays provable
+
+
+@pytest.mark.promise("S0-60")
+def test_a_fraud_marker_is_shared_only_once_a_person_confirmed_it(clinic: Store) -> None:
+    subject, _ = referred(clinic)
+    flagged = FraudMarkers(clinic, actor("harmonic", "bill")).record(
+        subject,
+        "Gave a card in another person's name",
+        "The card issuer reported the card holder as a different person",
+        MarkerSource.AUTOMATED,
+    )
+    why = "Sharing a confirmed fraud marker under LIA-HMS-03 with the agency"
+    ask = Disclose(
+        "fraud_agencies",
+        "fraud_prevention",
+        ("full_name", "fraud_flag"),
+        Channel.API,
+        justification=why,
+    )
+    assert rules(refused(clinic, "bill", subject, ask)) == [
+        "disclosure:fraud_agencies/marker_unconfirmed"
+    ]
+    FraudMarkers(clinic, actor("harmonic", "dee")).review(
+        flagged.marker_id, True, "The issuer's report was checked with the card holder"
+    )
+    made = Disclosures(clinic, actor("harmonic", "bill")).disclose(subject, ask)
+    assert made.basis == "legitimate_interests" and "fraud_flag" in made.fields

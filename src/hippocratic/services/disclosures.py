@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import Conflict, InputError, NotFound
@@ -37,6 +38,7 @@ from hippocratic.storage import disclosure as log
 from hippocratic.storage.ciphertext import SubjectKey
 from hippocratic.storage.clinic import ReferralRow, record_field
 from hippocratic.storage.disclosure import Art19NoticeRow, DisclosureItemRow, DisclosureRow
+from hippocratic.storage.fraud_marker import FraudMarkerRow
 
 EXEMPTION = "disclosure_exemption"
 JUSTIFICATION = "disclosure_justification"
@@ -101,6 +103,7 @@ class Disclosures(ClinicService):
             party = ask.party.strip() if ask.party else None
             if not found:
                 party, found = self._referrer(session, subject, ask, party)
+                found += self._marker_stands(session, subject, ask)
             if found:
                 decision = Decision(
                     False,
@@ -258,6 +261,31 @@ class Disclosures(ClinicService):
                 )
             ]
         return referrer, []
+
+    def _marker_stands(self, session: Session, subject: str, ask: Disclose) -> list[Refusal]:
+        """A fraud marker is shared only once a person confirmed it (Art. 22, S0-60): an
+        automated flag, or one nobody has reviewed, never leaves the organisation."""
+        binding = self.policy.records.fraud_marker
+        if binding is None or binding.marker_field not in ask.fields:
+            return []
+        confirmed = session.scalar(
+            select(FraudMarkerRow.marker_id)
+            .where(
+                FraudMarkerRow.organisation_id == self.organisation,
+                FraudMarkerRow.subject_id == subject,
+                FraudMarkerRow.status == "confirmed",
+            )
+            .limit(1)
+        )
+        if confirmed is not None:
+            return []
+        return [
+            Refusal(
+                f"disclosure:{ask.recipient}/marker_unconfirmed",
+                "only a fraud marker a person has reviewed and confirmed may be shared; an "
+                "automated flag or an unreviewed one may not",
+            )
+        ]
 
     def _write(
         self,
