@@ -66,6 +66,29 @@ class Refusal:
     reason: str
 
 
+def disclosable(policy: Policy) -> list[Recipient]:
+    """The recipients a patient's data may ever go to (a form offers only these)."""
+    return [
+        r
+        for r in policy.recipients
+        if r.recipient_class not in NO_PERSONAL_DATA and not r.aggregated_only
+    ]
+
+
+def sendable(policy: Policy, role: str) -> list[tuple[str, str]]:
+    """(field, title) of every field a role may see, for a form's choice of what to send."""
+    found = policy.role_by_key.get(role)
+    if found is None:
+        return []
+    return [
+        (field.key, field.title)
+        for category in policy.categories
+        if category.key in found.categories
+        for field in category.fields
+        if not field.card_number
+    ]
+
+
 def is_discretionary(purpose: Purpose) -> bool:
     """Sharing 'in your interest' (S0-57): a third-party-sharing purpose on consent."""
     return purpose.data_use.startswith("third_party_sharing") and purpose.consent_required

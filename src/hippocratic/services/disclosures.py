@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hippocratic.domain.personal_detail import text
 from hippocratic.errors import Conflict, InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision
 from hippocratic.guard.rules import decide
@@ -90,7 +91,12 @@ class Disclosures(ClinicService):
         if not ask.fields:
             raise InputError("name the data to disclose", field="fields")
         fields = tuple(dict.fromkeys(ask.fields))
-        ask = Disclose(**{**ask.__dict__, "fields": fields})
+        cleaned = {
+            name: text(value, name, max_length=200 if name == "party" else 5000) or None
+            for name in ("party", "exemption", "justification")
+            if isinstance(value := getattr(ask, name), str)
+        }
+        ask = Disclose(**{**ask.__dict__, **cleaned, "fields": fields})
         request = self.request(ask.purpose, subject, fields, Action.DISCLOSE, request_id)
         disclosure_id = str(uuid.uuid4())
         role = self.policy.role_by_key.get(self.actor.role)
