@@ -15,6 +15,7 @@ from tests.services.test_referrals import refer
 from hippocratic.errors import AccessDenied, InputError
 from hippocratic.policy.settings import RightName
 from hippocratic.services.access_package import AccessCollector
+from hippocratic.services.art19_notices import Art19Notices
 from hippocratic.services.disclosure_gate import Channel, Disclose
 from hippocratic.services.disclosures import Disclosures
 from hippocratic.services.erasure import Erasure
@@ -267,8 +268,8 @@ def test_rectifying_a_dob_after_a_referral_report_queues_a_notice_to_that_referr
     rights.correct(request.request_id, "postal_address", "1 Example Road, London")
     assert stored(clinic)[2] == 0  # the referrer never had the address
     rights.correct(request.request_id, "date_of_birth", "1990-06-16")
-    dpo = Disclosures(clinic, actor("harmonic", "dee"))
-    [notice] = dpo.art19_notices()
+    dpo = Art19Notices(clinic, actor("harmonic", "dee"))
+    [notice] = dpo.queue()
     assert (notice.disclosure_id, notice.recipient, notice.change, notice.fields) == (
         made.disclosure_id,
         "referrers",
@@ -279,10 +280,10 @@ def test_rectifying_a_dob_after_a_referral_report_queues_a_notice_to_that_referr
     steps = [s.log for s in rights.get(request.request_id).steps]
     assert any("1 recipient(s) to be told (Art. 19)" in (log or "") for log in steps)
     sent = dpo.mark_sent(notice.notice_id)
-    assert sent.sent_by == "dee" and dpo.art19_notices() == []
-    assert [n.notice_id for n in dpo.art19_notices(pending_only=False)] == [notice.notice_id]
+    assert sent.sent_by == "dee" and dpo.queue() == []
+    assert [n.notice_id for n in dpo.queue(pending_only=False)] == [notice.notice_id]
     with pytest.raises(AccessDenied):
-        Disclosures(clinic, actor("harmonic", "rita")).art19_notices()
+        Art19Notices(clinic, actor("harmonic", "rita")).queue()
 
 
 @pytest.mark.promise("L-03")
@@ -290,7 +291,7 @@ def test_restricting_a_patient_queues_a_notice_to_every_recipient(clinic: Store)
     subject, referral_id = referred(clinic)
     Disclosures(clinic, actor("harmonic", "sam")).disclose(subject, report(referral_id))
     Records(clinic, actor("harmonic", "dee")).set_restricted(subject, True)
-    [notice] = Disclosures(clinic, actor("harmonic", "dee")).art19_notices()
+    [notice] = Art19Notices(clinic, actor("harmonic", "dee")).queue()
     assert notice.change == "restriction" and set(notice.fields) == set(REPORT)
 
 
@@ -333,7 +334,7 @@ def test_erasing_a_patient_queues_a_notice_to_every_recipient_and_keeps_the_log(
     )
     assert erasure.plan(request.request_id).whole  # no medical record here yet
     erasure.carry_out(request.request_id)
-    [notice] = Disclosures(clinic, actor("harmonic", "dee")).art19_notices()
+    [notice] = Art19Notices(clinic, actor("harmonic", "dee")).queue()
     assert (notice.disclosure_id, notice.change) == (made.disclosure_id, "erasure")
     assert set(notice.fields) == set(REPORT)
     assert stored(clinic)[:2] == (1, 3)  # what was sent, to whom, stays provable

@@ -12,9 +12,9 @@ the decision is audited and nothing else is written; allowed, the log row, its i
 audit event commit together.
 
 The log is read for the patient's access package (Art. 15(1)(c): the recipients actually
-disclosed to), for breach scoping (``disclosed_in``) and for Art. 19 (``art19_notices``): when
-a rectification, erasure or restriction changes data a recipient received, a notice to that
-recipient is queued, and the DPO marks it sent once it has gone.
+disclosed to), for breach scoping (``disclosed_in``) and for Art. 19: when a rectification,
+erasure or restriction changes data a recipient received, a notice to that recipient is queued
+(``services.art19_notices``), and the DPO marks it sent once it has gone.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hippocratic.domain.personal_detail import text
-from hippocratic.errors import Conflict, InputError, NotFound
+from hippocratic.errors import InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision
 from hippocratic.guard.rules import decide
 from hippocratic.policy.record_binding import ReferralBinding
@@ -38,7 +38,7 @@ from hippocratic.services.page import Page
 from hippocratic.storage import disclosure as log
 from hippocratic.storage.ciphertext import SubjectKey
 from hippocratic.storage.clinic import ReferralRow, record_field
-from hippocratic.storage.disclosure import Art19NoticeRow, DisclosureItemRow, DisclosureRow
+from hippocratic.storage.disclosure import DisclosureItemRow, DisclosureRow
 from hippocratic.storage.fraud_marker import FraudMarkerRow
 
 EXEMPTION = "disclosure_exemption"
@@ -68,21 +68,6 @@ class Disclosure:
     exemption: FieldValue | None
     agreed_at: datetime | None
     justification: FieldValue | None
-
-
-@dataclass(frozen=True)
-class Art19Notice:
-    notice_id: str
-    disclosure_id: str
-    subject_id: str
-    recipient: str
-    recipient_name: str
-    change: str
-    fields: tuple[str, ...]
-    source: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    sent_by: str | None
 
 
 class Disclosures(ClinicService):
@@ -212,31 +197,6 @@ class Disclosures(ClinicService):
         return [
             self._shown(row, items.get(row.disclosure_id, []), None, sealed=False) for row in rows
         ]
-
-    def art19_notices(self, pending_only: bool = True) -> list[Art19Notice]:
-        """The Art. 19 notices owed (or all of them), oldest first: the DPO's worklist."""
-        self.require_dpo("see Art. 19 notices")
-        with self.store.sessions() as session:
-            query = log.notices(self.organisation, pending_only=pending_only)
-            rows = list(session.scalars(query.limit(500)))
-        return [self._notice(row) for row in rows]
-
-    def mark_sent(self, notice_id: str) -> Art19Notice:
-        """The DPO records that the recipient was told (audited on the patient's history)."""
-        self.require_dpo("mark an Art. 19 notice sent")
-        with self.store.sessions.begin() as session:
-            row = session.get(Art19NoticeRow, (self.organisation, notice_id))
-            if row is None:
-                raise NotFound(f"no Art. 19 notice {notice_id}", field="notice")
-            if row.sent_at is not None:
-                raise Conflict("this notice was already sent")
-            row.sent_at, row.sent_by = self.now(), self.actor.actor
-            request = self.request(self._rights_purpose(), row.subject_id, (), Action.WRITE)
-            decision = Decision(True, ("art19:sent",))
-            self.guard(session).record(
-                request, decision, f"Art. 19 {row.change} notice sent to {row.recipient}"
-            )
-        return self._notice(row)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -391,22 +351,6 @@ class Disclosures(ClinicService):
             reason(EXEMPTION, row.exemption),
             row.agreed_at,
             reason(JUSTIFICATION, row.justification),
-        )
-
-    def _notice(self, row: Art19NoticeRow) -> Art19Notice:
-        recipient = self.policy.recipient_by_key.get(row.recipient)
-        return Art19Notice(
-            row.notice_id,
-            row.disclosure_id,
-            row.subject_id,
-            row.recipient,
-            recipient.name if recipient else row.recipient,
-            row.change,
-            tuple(log.decode_fields(row.fields)),
-            row.source,
-            row.created_at,
-            row.sent_at,
-            row.sent_by,
         )
 
 

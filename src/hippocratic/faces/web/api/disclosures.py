@@ -14,6 +14,7 @@ from hippocratic.faces.envelope import success
 from hippocratic.faces.web.api.models import Strict
 from hippocratic.faces.web.identity import Caller, caller, store_of
 from hippocratic.faces.web.record_id import BodyId, RecordId
+from hippocratic.services.art19_notices import Art19Notices
 from hippocratic.services.disclosure_gate import Channel, Disclose
 from hippocratic.services.disclosures import Disclosures
 
@@ -88,9 +89,9 @@ def disclosed_in(
 
 @router.get("/art19-notices", summary="Art. 19 notices owed to recipients (the DPO)")
 def art19_notices(request: Request, who: Who, pending: bool = True) -> Any:
-    return success(_disclosures(request, who).art19_notices(pending_only=pending))
+    return success(Art19Notices(store_of(request), who.actor).queue(pending))
 
 
 @router.post("/art19-notices/{notice_id}/sent", summary="Record that the recipient was told")
 def mark_sent(request: Request, who: Who, notice_id: RecordId) -> Any:
-    return success(_disclosures(request, who).mark_sent(notice_id))
+    return success(Art19Notices(store_of(request), who.actor).mark_sent(notice_id))

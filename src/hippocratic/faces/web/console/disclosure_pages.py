@@ -15,6 +15,7 @@ from hippocratic.errors import InputError
 from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
+from hippocratic.services.art19_notices import Art19Notices
 from hippocratic.services.disclosure_gate import Channel, Disclose
 from hippocratic.services.disclosures import Disclosures
 
@@ -74,8 +75,8 @@ def disclosure_router(templates: Jinja2Templates) -> APIRouter:
     @router.get("/art19-notices")
     @router.get("/art19-notices.json")
     def notices(request: Request, who: Staff, all: bool = False) -> Response:
-        service = Disclosures(store_of(request), who.actor)
-        shown = service.art19_notices(pending_only=not all)
+        service = Art19Notices(store_of(request), who.actor)
+        shown = service.queue(not all)
         return render(
             templates, request, "console/art19_notices.html", shown, who, every=all,
             titles=service.compiled.title,
@@ -83,7 +84,7 @@ def disclosure_router(templates: Jinja2Templates) -> APIRouter:
 
     @router.post("/art19-notices/{notice_id}/sent")
     def sent(request: Request, who: Staff, notice_id: RecordId) -> Response:
-        Disclosures(store_of(request), who.actor).mark_sent(notice_id)
+        Art19Notices(store_of(request), who.actor).mark_sent(notice_id)
         return see_other("/console/art19-notices")
 
     return router
