@@ -14,6 +14,7 @@ from tests.services.test_referrals import refer
 
 from hippocratic.errors import AccessDenied, InputError
 from hippocratic.policy.settings import RightName
+from hippocratic.services.access_formats import package_html
 from hippocratic.services.access_package import AccessCollector
 from hippocratic.services.art19_notices import Art19Notices
 from hippocratic.services.disclosure_gate import Channel, Disclose
@@ -306,6 +307,8 @@ def test_the_access_package_lists_the_recipient_actually_disclosed_to(clinic: St
     assert (sent["recipient"], sent["who"]) == ("Referring clinicians and GPs", REFERRER)
     assert "Date of birth" in sent["data"] and "Providing your scan" in sent["purposes"]
     assert package.information["recipients"]  # the policy's kinds of recipient stay beside
+    letter = package_html(clinic.policy_of("harmonic"), package)
+    assert "Who we have sent it to" in letter and REFERRER in letter
 
 
 def test_breach_scoping_finds_what_went_to_a_recipient_in_a_window(clinic: Store) -> None:
@@ -332,7 +335,9 @@ def test_erasing_a_patient_queues_a_notice_to_every_recipient_and_keeps_the_log(
     request = erasure.submit(
         NewRightsRequest(subject, RightName.ERASURE, RequestChannel.LETTER, "Delete me")
     )
-    assert erasure.plan(request.request_id).whole  # no medical record here yet
+    plan = erasure.plan(request.request_id)
+    assert plan.whole  # no medical record here yet
+    assert any("whom we sent your data to" in kept for kept in plan.always_kept)
     erasure.carry_out(request.request_id)
     [notice] = Art19Notices(clinic, actor("harmonic", "dee")).queue()
     assert (notice.disclosure_id, notice.change) == (made.disclosure_id, "erasure")

@@ -36,7 +36,7 @@ from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import OUTCOME, RequestStatus, RightsRequest, StepStatus
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage.consent import ConsentEventRow
-from hippocratic.storage.disclosure import queue_notices
+from hippocratic.storage.disclosure import carrying, queue_notices
 from hippocratic.storage.rights_request import RightsRequestRow
 
 CAMPAIGNS = "campaign_performance"
@@ -83,6 +83,10 @@ ALWAYS_KEPT = (
     "The record of who accessed your data and why (UK GDPR Arts. 5(2) and 32), without the "
     "data itself",
     "The record of this request and how we answered it (UK GDPR Art. 5(2))",
+)
+DISCLOSURES_KEPT = (
+    "The record of whom we sent your data to, when and why (UK GDPR Arts. 5(2) and 19), "
+    "without the data itself; each of them is told of this erasure"
 )
 CONSENT_KEPT = (
     "Proof of what you agreed to and withdrew, and that you must not be sent marketing "
@@ -219,7 +223,12 @@ class Erasure(RightsDecisions):
                 ConsentEventRow.organisation_id == org, ConsentEventRow.subject_id == subject
             )
         )
-        kept = [*ALWAYS_KEPT, *([CONSENT_KEPT] if consents else [])]
+        sent = carrying(session, org, subject, None)
+        kept = [
+            *ALWAYS_KEPT,
+            *([CONSENT_KEPT] if consents else []),
+            *([DISCLOSURES_KEPT] if sent else []),
+        ]
         return ErasurePlan(row.request_id, subject, items, kept)
 
     def _decide(self, category: DataCategory, medical: bool) -> tuple[Decision, str]:
