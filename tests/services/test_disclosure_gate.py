@@ -46,7 +46,7 @@ def test_a_processor_outside_the_uk_without_a_safeguard_receives_nothing() -> No
     assert rules(guarded, HOST) == []
 
 
-@pytest.mark.promise("S0-55", "S1-20")
+@pytest.mark.promise("S0-55")
 def test_a_processor_with_an_expired_assurance_receives_nothing() -> None:
     reviewed = HOSTING.replace("2025-11-18", "2027-11-18")
     assert rules(harmonic(HOSTING, reviewed), HOST) == []

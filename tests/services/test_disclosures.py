@@ -86,7 +86,7 @@ def rules(error: AccessDenied) -> list[str]:
     return list((error.details or {})["rules"])
 
 
-@pytest.mark.promise("S0-54", "S0-74", "S1-19")
+@pytest.mark.promise("S0-54", "S0-74")
 def test_a_report_goes_to_the_referrer_on_the_referral_logged_and_audited(clinic: Store) -> None:
     subject, referral_id = referred(clinic)
     made = Disclosures(clinic, actor("harmonic", "sam")).disclose(subject, report(referral_id))
@@ -133,7 +133,7 @@ def test_the_guard_still_decides_a_disclosure_the_sharing_rules_allow(clinic: St
     assert any(rule.startswith("disclosure:masked:") or "category" in rule for rule in rules(error))
 
 
-@pytest.mark.promise("S0-54", "S1-18")
+@pytest.mark.promise("S0-54")
 def test_an_unregistered_recipient_is_refused_and_logged(clinic: Store) -> None:
     subject, _ = referred(clinic)
     ask = Disclose("acme_insurance", "care", ("full_name",), Channel.EMAIL)
@@ -154,7 +154,7 @@ def test_advertisers_and_analytics_never_receive_personal_data(clinic: Store) ->
         assert rules(error) == [f"disclosure:{recipient}/no_personal_data"]
 
 
-@pytest.mark.promise("S0-55", "S1-20")
+@pytest.mark.promise("S0-55")
 def test_a_processor_whose_agreement_review_date_passed_receives_nothing(clinic: Store) -> None:
     subject, _ = referred(clinic)
     # Harmonic's hosting agreement was due for review on 2025-11-18; the clock says 2026-11-24.
@@ -208,7 +208,7 @@ def test_a_share_in_the_patients_interest_needs_their_agreement_first(clinic: St
     assert "consent:discretionary_sharing" in rules(refused(clinic, "dee", subject, agreed))
 
 
-@pytest.mark.promise("S0-63", "S1-21", "S0-62")
+@pytest.mark.promise("S0-63", "S0-62")
 def test_legal_disclosures_and_business_transfers_are_the_dpos_with_a_legal_reason(
     clinic: Store,
 ) -> None:

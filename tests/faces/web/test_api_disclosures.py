@@ -26,7 +26,7 @@ LEGAL = {
 }
 
 
-@pytest.mark.promise("S0-63", "S1-21", "S0-54")
+@pytest.mark.promise("S0-63", "S0-54")
 def test_a_legal_disclosure_needs_its_reason_and_is_logged(
     client: TestClient, clinic: Store
 ) -> None:
