@@ -73,6 +73,11 @@ class Purpose(PolicyModel):
     automated_decision: bool = False
     """Makes decisions with legal or similar effect without a person (Art. 22)."""
     profiling: bool = False
+    high_risk: bool = False
+    """Likely to result in a high risk to people (Art. 35(1), (3); the ICO's list): it needs a
+    data protection impact assessment before it starts (L-05)."""
+    dpia: str | None = None
+    """Reference to the data protection impact assessment (Art. 35(7))."""
 
     @property
     def consent_required(self) -> bool:

@@ -3,7 +3,8 @@
 Structural problems (YAML, types, unknown keys) are the loader's; the checks in
 ``policy.checks`` test what a well-formed policy says against the law: references, Art. 6 and 9
 bases, consent wording, health data never reaching advertisers or marketing, card display
-(PCI DSS v4.0 3.4.1), transfers, retention, forms and cookies.
+(PCI DSS v4.0 3.4.1), transfers, recipients' terms, impact assessments, retention, forms
+and cookies.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from hippocratic.policy.checks.collection import (
 )
 from hippocratic.policy.checks.cookie import check_cookies
 from hippocratic.policy.checks.disclosure import check_health_to_marketing, check_transfers
+from hippocratic.policy.checks.impact_assessment import check_impact_assessments
 from hippocratic.policy.checks.lawful_basis import check_lawful_bases
+from hippocratic.policy.checks.recipient_terms import check_recipient_terms
 from hippocratic.policy.checks.records import check_records
 from hippocratic.policy.checks.references import check_references
 from hippocratic.policy.checks.retention import check_retention
@@ -37,6 +40,8 @@ CHECKS = (
     check_health_to_marketing,
     check_cards,
     check_transfers,
+    check_recipient_terms,
+    check_impact_assessments,
     check_retention,
     check_collection,
     check_marketing_preference,

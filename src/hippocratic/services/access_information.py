@@ -1,8 +1,9 @@
 """The information that goes with a copy of someone's data (UK GDPR Art. 15(1)(a)-(h) and
 15(2)), for this patient: only the purposes, recipients and retention rules that apply to data
 held about them, where each item came from, the automated decisions made, their rights, and
-how to complain to the ICO. Recipients are the policy's recipients of the categories held;
-the disclosure log (who actually received what) joins them when it exists."""
+how to complain to the ICO. Recipients are the policy's recipients of the categories held
+(the kinds of recipient, Art. 15(1)(c)), beside those the disclosure log shows actually
+received their data, with what, why and when."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def information(
     notice: NoticeView,
     held: Mapping[str, FieldValue],
     referrals: Sequence[Mapping[str, str]],
+    disclosed: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
     """Art. 15(1)(a)-(h) and 15(2) for this patient: only what applies to data held about them."""
     category_of = policy.category_of_field
@@ -55,6 +57,7 @@ def information(
             for r in notice.recipients
             if set(r.categories) & held_categories
         ],
+        "recipients_disclosed": [dict(entry) for entry in disclosed],
         "retention": [
             {"title": r.title, "period": r.period, "citation": r.citation or ""}
             for r in notice.retention

@@ -34,6 +34,7 @@ from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import Communications
 from hippocratic.services.consents import Consents
+from hippocratic.services.disclosures import Disclosures
 from hippocratic.services.field_value import FieldState, FieldValue
 from hippocratic.services.fraud_markers import FraudMarkers, withheld_purposes
 from hippocratic.services.page import MAX_LIMIT, Page
@@ -249,6 +250,7 @@ class AccessCollector(ClinicService):
                 build_notice(self.policy),
                 mine,
                 [i.values for s in sections if s.key == "referral" for i in s.items],
+                Disclosures(self.store, self.actor).recipients_of(subject, purpose),
             ),
             held,
             flags,

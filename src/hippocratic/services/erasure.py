@@ -13,7 +13,8 @@ of their encrypted data becomes unreadable at once, in this store and in every b
 before, and their remaining rows and search indexes are deleted. Otherwise only the erasable
 items are deleted. The patient may ask for restriction instead (Art. 18(1)(b)). The reply says
 what was erased, what was kept and why; the request's log holds the disposal certificate
-(kinds and counts, never content), which outlives the key.
+(kinds and counts, never content), which outlives the key. Every recipient the disclosure log
+shows received erased data gets an Art. 19 notice queued with the erasure.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import OUTCOME, RequestStatus, RightsRequest, StepStatus
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage.consent import ConsentEventRow
+from hippocratic.storage.disclosure import carrying, queue_notices
 from hippocratic.storage.disposal_register import ERASURE, Disposal
 from hippocratic.storage.rights_request import RightsRequestRow
 
@@ -83,6 +85,10 @@ ALWAYS_KEPT = (
     "data itself",
     "The record of this request and how we answered it (UK GDPR Art. 5(2))",
 )
+DISCLOSURES_KEPT = (
+    "The record of whom we sent your data to, when and why (UK GDPR Arts. 5(2) and 19), "
+    "without the data itself; each of them is told of this erasure"
+)
 CONSENT_KEPT = (
     "Proof of what you agreed to and withdrew, and that you must not be sent marketing "
     "(UK GDPR Art. 7(1); PECR): the words you were shown are kept, your details are not"
@@ -129,6 +135,17 @@ class Erasure(RightsDecisions):
                 kinds = [k for item in plan.erased for k in item.kinds if k not in kept_kinds]
             if CAMPAIGNS not in {item.category for item in plan.kept}:
                 store_erasure.unlink_campaigns(session, org, subject)
+            erased_categories = None if plan.whole else [item.category for item in plan.erased]
+            queue_notices(
+                session,
+                org,
+                subject,
+                "erasure",
+                None if plan.whole else [],
+                f"rights_request:{row.request_id}",
+                self.now(),
+                categories=erased_categories,
+            )
             records = store_erasure.erase_records(session, org, subject, kinds)
             values = store_erasure.erase_fields(session, org, subject, fields)
             erased = ", ".join(item.title for item in plan.erased) or "nothing"
@@ -209,7 +226,12 @@ class Erasure(RightsDecisions):
                 ConsentEventRow.organisation_id == org, ConsentEventRow.subject_id == subject
             )
         )
-        kept = [*ALWAYS_KEPT, *([CONSENT_KEPT] if consents else [])]
+        sent = carrying(session, org, subject, None)
+        kept = [
+            *ALWAYS_KEPT,
+            *([CONSENT_KEPT] if consents else []),
+            *([DISCLOSURES_KEPT] if sent else []),
+        ]
         return ErasurePlan(row.request_id, subject, items, kept)
 
     def _decide(self, category: DataCategory, medical: bool) -> tuple[Decision, str]:

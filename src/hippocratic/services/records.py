@@ -24,6 +24,7 @@ from hippocratic.services.actor import Actor
 from hippocratic.services.capture import Presentation
 from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.field_value import ERASED, FieldState, FieldValue, shown
+from hippocratic.storage.disclosure import queue_notices
 from hippocratic.storage.repository import PatientRepository, StoredValue
 
 __all__ = ["ADMINISTRATION", "Actor", "FieldState", "FieldValue", "Records"]
@@ -226,6 +227,10 @@ class Records(ClinicService):
                 raise NotFound(f"no patient {subject} in {self.organisation}")
             rule = "restriction:art18/" + ("on" if restricted else "off")
             self.written(self.guard(session), subject, ADMINISTRATION, rule, None)
+            if restricted:  # Art. 19: every recipient of their data is told
+                queue_notices(
+                    session, self.organisation, subject, "restriction", None, None, self.now()
+                )
 
     def break_glass(
         self, subject: str, reason: str, duration: timedelta = glass.DEFAULT_DURATION

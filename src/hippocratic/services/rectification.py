@@ -5,8 +5,8 @@ statement, which travels with it wherever the record goes (the access package in
 Each correction is a guarded write under the rights purpose and an audit event; the value it
 replaced and the one it became are kept on the request, sealed under the patient's key, so a
 later access request shows what was corrected and when. Values are checked as at any capture
-(a date of birth is a date, a phone number is one). Telling recipients who received the old
-value (Art. 19) needs the disclosure log, which does not exist yet.
+(a date of birth is a date, a phone number is one). Every recipient the disclosure log shows
+received the corrected field gets an Art. 19 notice queued, in the same transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from hippocratic.services.records import Records
 from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import RightsRequest
 from hippocratic.storage.clinic import ClinicalEntryRow
+from hippocratic.storage.disclosure import queue_notices
 from hippocratic.storage.rights_request import RightsCorrectionRow, RightsRequestRow
 
 BEFORE = "rights_before"
@@ -64,7 +65,20 @@ class Rectification(RightsDecisions):
         def log(session: Session, row: RightsRequestRow) -> str:
             old = before.value if before is not None and before.value else None
             self._history(session, row, "correction", field, old, cleaned[field])
-            return f"{title} {'corrected' if old else 'completed'} (the earlier value is kept)"
+            told = queue_notices(
+                session,
+                self.organisation,
+                row.subject_id,
+                "rectification",
+                [field],
+                f"rights_request:{request_id}",
+                self.now(),
+            )
+            notices = f"; {len(told)} recipient(s) to be told (Art. 19)" if told else ""
+            return (
+                f"{title} {'corrected' if old else 'completed'} (the earlier value is kept)"
+                + notices
+            )
 
         return self._change(request_id, "correct", log)
 

@@ -16,6 +16,7 @@ from hippocratic.storage import (
     collection,
     consent,
     cookie_receipt,
+    disclosure,
     fraud_marker,
     incident,
     ledger,
@@ -48,6 +49,7 @@ TABLE_MODULES = (
     objection,
     patient_passkey,
     incident,
+    disclosure,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

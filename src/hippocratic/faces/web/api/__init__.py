@@ -13,6 +13,7 @@ from hippocratic.faces.web.api import (
     bookings,
     campaigns,
     consents,
+    disclosures,
     fraud_markers,
     incidents,
     oversight,
@@ -46,4 +47,5 @@ def api_router() -> APIRouter:
     router.include_router(rights.router)
     router.include_router(fraud_markers.router)
     router.include_router(incidents.router)
+    router.include_router(disclosures.router)
     return router

@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from hippocratic.faces.web.console.campaign_pages import campaign_router
 from hippocratic.faces.web.console.consent_pages import consent_router
+from hippocratic.faces.web.console.disclosure_pages import disclosure_router
 from hippocratic.faces.web.console.fraud_pages import fraud_router
 from hippocratic.faces.web.console.incident_pages import incident_router
 from hippocratic.faces.web.console.oversight_pages import oversight_router
@@ -30,4 +31,5 @@ def console_router(templates: Jinja2Templates) -> APIRouter:
     router.include_router(rights_router(templates))
     router.include_router(fraud_router(templates))
     router.include_router(incident_router(templates))
+    router.include_router(disclosure_router(templates))
     return router

@@ -30,6 +30,9 @@ from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.communications import CommunicationChannel, Communications, Direction
 from hippocratic.services.consents import Consents
+from hippocratic.services.disclosure_gate import Channel as DisclosureChannel
+from hippocratic.services.disclosure_gate import disclosable, sendable
+from hippocratic.services.disclosures import Disclosures
 from hippocratic.services.fraud_markers import FraudMarkers
 from hippocratic.services.patients import ContactChannel, InboundContact, Patients
 from hippocratic.services.payments import PaymentMethod, Payments
@@ -139,6 +142,19 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             if purpose
             else {"shown": None, "refused": "this organisation takes no rights requests here"}
         )
+        role_purposes = cases.compiled.roles[actor.role].purposes
+        sent_for = [
+            (p.key, p.title) for p in policy.purposes
+            if p.key in role_purposes and any(p.key in r.purposes for r in disclosable(policy))
+        ]  # fmt: skip
+        # the log is read under the rights purpose, or else the purpose the role discloses for
+        log_purpose = purpose if purpose in role_purposes else next(iter(sent_for), ("", ""))[0]
+        if log_purpose:
+            data["disclosures"] = part(
+                cases,
+                log_purpose,
+                lambda: Disclosures(store, actor).for_patient(subject, log_purpose),
+            )
         data["cases"] = {
             kind.value: part(
                 cases,
@@ -162,6 +178,9 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             asked_purposes=asked_purposes(policy), consent_methods=STAFF_METHODS,
             grantable=cases.compiled.roles[actor.role].purposes,
             is_dpo=policy.role_by_key[actor.role].dpo,
+            recipients=disclosable(policy), channels_out=list(DisclosureChannel),
+            sendable=sendable(policy, actor.role),
+            disclose_purposes=sent_for,
         )  # fmt: skip
 
     @router.get("/patients/{subject}")
