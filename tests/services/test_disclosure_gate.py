@@ -82,3 +82,24 @@ def test_no_form_offers_an_advertiser_or_analytics_recipient() -> None:
     offered = {r.key for r in disclosable(harmonic())}
     assert {"google_ads", "meta", "google_analytics"}.isdisjoint(offered)
     assert {"referrers", "authorities", "fraud_agencies"} <= offered
+
+
+@pytest.mark.promise("S0-107")
+def test_health_data_never_goes_by_plain_email() -> None:
+    """A scan report to the referring GP by ordinary email is refused; by secure email, the API
+    or post the channel is no obstacle; a name and address alone may go by email."""
+    policy = harmonic()
+    report = ("full_name", "scan_report")
+    by_email = rules(policy, Disclose("referrers", "care", report, Channel.EMAIL))
+    assert by_email == ["disclosure:referrers/channel:email"]
+    (refusal,) = refusals(
+        policy,
+        Disclose("referrers", "care", report, Channel.EMAIL),
+        today=TODAY,
+        now=NOW,
+        dpo=False,
+    )
+    assert "Scan report" in refusal.reason or "scan report" in refusal.reason.lower()
+    for channel in (Channel.SECURE_EMAIL, Channel.API, Channel.POST):
+        assert rules(policy, Disclose("referrers", "care", report, channel)) == []
+    assert rules(policy, Disclose("referrers", "care", ("full_name", "email"), Channel.EMAIL)) == []

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
 from tests.services.clinic import NEW_PATIENT, actor, events, hire
 
 from hippocratic.domain.clock import FixedClock
-from hippocratic.errors import AccessDenied, AuthenticationFailed, InputError
-from hippocratic.services import patient_session, patient_sign_in
+from hippocratic.errors import AccessDenied, AuthenticationFailed, ConfigurationError, InputError
+from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services import code_delivery, patient_session, patient_sign_in
 from hippocratic.services.code_delivery import CodeSpool, CodeTransports
 from hippocratic.services.mailer import SmtpMailer
 from hippocratic.services.records import Records
@@ -275,3 +277,24 @@ def test_a_code_that_cannot_be_sent_is_a_security_event_not_an_error(
     last = events(store)[-1]
     assert (last.action, last.outcome) == ("portal.code_not_sent", "denied")
     assert last.reason == "no transport for phone is set up"
+
+
+@pytest.mark.promise("S0-107")
+@pytest.mark.parametrize("policy_file", [HARMONIC_POLICY, HARMONY_POLICY])
+@pytest.mark.parametrize("channel", ["email", "phone"])
+def test_a_sign_in_code_says_nothing_about_health(
+    policy_file: Path, channel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real words pass the health-content lint for both clinics; words that would say
+    something about a patient's health are refused before anything is sent."""
+    policy = load_sound_policy(policy_file)
+    sent = code_delivery.message(policy, channel, "ada@example.org", "123456", 10)
+    assert "123456" in sent.body
+    words = "TEXT_WORDS" if channel == "phone" else "EMAIL_WORDS"
+    monkeypatch.setattr(
+        code_delivery,
+        words,
+        "{clinic}: your pregnancy scan report is ready. Code {code}, {minutes}",
+    )
+    with pytest.raises(ConfigurationError, match="health"):
+        code_delivery.message(policy, channel, "ada@example.org", "123456", 10)

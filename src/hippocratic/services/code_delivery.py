@@ -20,8 +20,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from hippocratic.domain.health_content import health_terms
 from hippocratic.domain.personal_detail import DetailKind, email, phone
-from hippocratic.errors import InputError
+from hippocratic.errors import ConfigurationError, InputError
 from hippocratic.policy.document import Policy
 from hippocratic.services.dispatch import DeliveryFailed
 from hippocratic.services.field_input import detail_kind
@@ -141,21 +142,41 @@ def parse_contact(policy: Policy, typed: str) -> Contact:
     return Contact(name, kind, value)
 
 
+TEXT_WORDS = "{code} is your {clinic} sign-in code. It works for {minutes} minutes. Never share it."
+EMAIL_WORDS = (
+    "Your sign-in code for {clinic} is {code}.\n\n"
+    "Type it on the sign-in page within {minutes} minutes. Do not share it with "
+    "anyone: {clinic} will never ask you for it.\n\n"
+    "If you did not ask for this code, you can ignore this message. Nobody can sign "
+    "in without it.\n"
+)
+SUBJECT_WORDS = "Your {clinic} sign-in code"
+
+
 def message(policy: Policy, channel: str, to: str, code: str, minutes: int) -> SignInMessage:
-    """The words that carry a code, for an email or a text message."""
+    """The words that carry a code, for an email or a text message; ``ConfigurationError`` if
+    they would say anything about anyone's health (S0-107)."""
     clinic = policy.organisation.display_name
     contact = policy.organisation.privacy_contact.email
     sender = str(contact) if contact else f"no-reply@{policy.organisation.key}.example.org"
-    if channel == "phone":
-        body = (
-            f"{code} is your {clinic} sign-in code. It works for {minutes} minutes. Never share it."
+    words = TEXT_WORDS if channel == "phone" else EMAIL_WORDS
+    body = words.format(code=code, clinic=clinic, minutes=minutes)
+    subject = SUBJECT_WORDS.format(clinic=clinic)
+    check_notification(policy, f"{subject}\n{body}")
+    return SignInMessage(channel, to, sender, subject, body)
+
+
+def check_notification(policy: Policy, text: str) -> None:
+    """Refuse a notification that carries health content: the built-in clinical vocabulary,
+    the titles of the policy's special-category fields and of its health-revealing services.
+    The clinic's own names are allowed (every message carries them)."""
+    extra = [f.title for c in policy.categories if c.special_category for f in c.fields]
+    extra += [s.title for s in policy.services if s.health_revealing]
+    names = (policy.organisation.display_name, policy.organisation.legal_name)
+    found = health_terms(text, extra, names)
+    if found:
+        raise ConfigurationError(
+            f"a notification would say something about a patient's health ({', '.join(found)}): "
+            "email and text messages are not secure, so they say only that something is waiting",
+            hint="change the wording; put the content in the portal",
         )
-    else:
-        body = (
-            f"Your sign-in code for {clinic} is {code}.\n\n"
-            f"Type it on the sign-in page within {minutes} minutes. Do not share it with "
-            f"anyone: {clinic} will never ask you for it.\n\n"
-            "If you did not ask for this code, you can ignore this message. Nobody can sign "
-            "in without it.\n"
-        )
-    return SignInMessage(channel, to, sender, f"Your {clinic} sign-in code", body)

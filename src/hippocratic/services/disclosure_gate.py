@@ -148,6 +148,7 @@ def refusals(
                     f"{name} may not receive {title}: it gets only what it needs",
                 )
             )
+    found.extend(_channel(policy, recipient, ask))
     lapsed = recipient.agreement_lapsed(today)
     if lapsed is not None:
         found.append(
@@ -164,6 +165,33 @@ def refusals(
     found.extend(_told_and_agreed(policy, recipient, ask, now))
     found.extend(_reasons(recipient, ask, dpo))
     return found
+
+
+INSECURE = frozenset({Channel.EMAIL})
+"""Channels that are not secure for health data: ordinary email crosses the internet readable
+by every server on its way (S0-107: 'not secure unless they have been encrypted')."""
+
+
+def _channel(policy: Policy, recipient: Recipient, ask: Disclose) -> list[Refusal]:
+    """Health data never goes by plain email (S0-107): secure email, the API, post, phone or
+    in person instead."""
+    if ask.channel not in INSECURE:
+        return []
+    category_of = policy.category_of_field
+    health = [
+        policy.field_by_key[f].title
+        for f in ask.fields
+        if f in category_of and category_of[f].special_category
+    ]
+    if not health:
+        return []
+    return [
+        Refusal(
+            f"disclosure:{recipient.key}/channel:{ask.channel.value}",
+            f"{', '.join(health)} is health information: plain email is not secure, so send "
+            "it by secure (encrypted) email, through the API or by post",
+        )
+    ]
 
 
 def _told_and_agreed(
