@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tests.services.clinic import NEW_PATIENT, actor, events, hire
 from tests.services.test_appointments import book
+from tests.services.test_disclosures import referred, report
 
 from hippocratic.domain.breach_notification import BreachFinding, RiskLevel
 from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import AccessDenied, Conflict, InputError, NotFound
 from hippocratic.services.affected_patients import Scope
 from hippocratic.services.consent_choice import patient_actor
+from hippocratic.services.disclosures import Disclosures
 from hippocratic.services.incident import IncidentSource, IncidentStatus
 from hippocratic.services.incident_reports import IncidentReports
 from hippocratic.services.incidents import Incidents
@@ -188,7 +190,7 @@ def test_affected_patients_are_those_the_ledger_shows_the_actor_read_in_the_wind
     found = incidents(clinic).affected(made.incident_id)
     assert [p.subject_id for p in found.patients] == sorted([a, b])
     assert found.by_category == {"contact": 2, "identity": 2, "proxy": 2} and found.records == 2
-    assert found.sources == ["audit ledger"]
+    assert found.sources == ["audit ledger", "disclosure log"]
     scoped = [
         e for e in events(clinic) if e.subject_id in (a, b) and "affected" in (e.reason or "")
     ]
@@ -292,3 +294,31 @@ def test_a_register_is_the_dpos_and_lists_the_most_urgent_first(clinic: Store) -
     with pytest.raises(AccessDenied):
         Incidents(clinic, actor("harmonic", "sam")).get(old.incident_id)
     assert datetime(2026, 11, 24, 9, tzinfo=UTC) == old.aware_at
+
+
+@pytest.mark.promise("S0-122")
+def test_affected_patients_include_those_whose_data_went_to_the_recipient(clinic: Store) -> None:
+    """A report sent to the wrong place: scoped by recipient and window, the incident reaches
+    exactly the patient whose scan report went to that recipient in the window, from the
+    disclosure log, with the categories the disclosure carried."""
+    clock = clinic.clock
+    assert isinstance(clock, FixedClock)
+    kept_home, _ = referred(clinic)  # referred too, but nothing of theirs was sent
+    subject, referral_id = referred(clinic)
+    clock.advance(timedelta(minutes=5))
+    start = clock.now()
+    Disclosures(clinic, actor("harmonic", "sam")).disclose(subject, report(referral_id))
+    clock.advance(timedelta(minutes=5))
+    scope = Scope(window_start=start, window_end=clock.now(), recipient="referrers")
+    made = Incidents(clinic, actor("harmonic", "rita")).report(LAPTOP, scope=scope)
+    found = incidents(clinic).affected(made.incident_id)
+    assert [p.subject_id for p in found.patients] == [subject]
+    (patient,) = found.patients
+    assert patient.sources == ["disclosure log"]
+    assert {"scan_record", "identity"} <= set(patient.categories)
+    assert kept_home not in {p.subject_id for p in found.patients}
+    earlier = Scope(
+        window_start=start - timedelta(hours=1), window_end=start, recipient="referrers"
+    )
+    before = Incidents(clinic, actor("harmonic", "rita")).report(LAPTOP, scope=earlier)
+    assert incidents(clinic).affected(before.incident_id).patients == []

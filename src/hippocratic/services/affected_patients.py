@@ -3,8 +3,8 @@
 An incident's scope is a time window, an actor (whose accesses it concerns: a lost laptop, a
 misused account) and a recipient (to whom data went wrongly). Each *source* answers, in one
 set-based query, which patients the scope reaches and which categories of their data, and how
-many records: the audit ledger first (who accessed whose record, when, as what); a disclosure
-log can be added beside it as another ``AffectedSource`` without changing anything else.
+many records: the audit ledger (who accessed whose record, when, as what) and the disclosure
+log (whose data went to which recipient, sent by whom, when).
 
 The ledger's own oversight events are left out (the DPO scoping this very incident, security
 events, other incidents' work): they are not accesses a breach could have exposed.
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hippocratic.services.oversight import OVERSIGHT
 from hippocratic.services.security_event import SECURITY
+from hippocratic.storage.disclosure import DisclosureItemRow, DisclosureRow
 from hippocratic.storage.ledger import AuditEventRow
 
 INCIDENT_PURPOSE = "incident_response"
@@ -103,7 +104,48 @@ class LedgerSource:
         ]
 
 
-SOURCES: tuple[AffectedSource, ...] = (LedgerSource(),)
+class DisclosureSource:
+    """The disclosure log: every patient whose data went out in the scope (to the recipient,
+    or sent by the actor), with the categories of the fields it carried."""
+
+    name = "disclosure log"
+
+    def reach(self, session: Session, organisation: str, scope: Scope) -> Iterable[Reach]:
+        where = [DisclosureRow.organisation_id == organisation]
+        if scope.window_start is not None:
+            where.append(DisclosureRow.at >= scope.window_start)
+        if scope.window_end is not None:
+            where.append(DisclosureRow.at < scope.window_end)
+        if scope.recipient is not None:
+            where.append(DisclosureRow.recipient == scope.recipient)
+        if scope.actor is not None:
+            where.append(DisclosureRow.decided_by == scope.actor)
+        rows = session.execute(
+            select(
+                DisclosureRow.subject_id,
+                DisclosureItemRow.category,
+                func.count(func.distinct(DisclosureRow.disclosure_id)),
+            )
+            .join(
+                DisclosureItemRow,
+                (DisclosureItemRow.organisation_id == DisclosureRow.organisation_id)
+                & (DisclosureItemRow.disclosure_id == DisclosureRow.disclosure_id),
+            )
+            .where(*where)
+            .group_by(DisclosureRow.subject_id, DisclosureItemRow.category)
+        )
+        found: dict[str, tuple[set[str], int]] = {}
+        for subject, category, count in rows:
+            kinds, records = found.setdefault(str(subject), (set(), 0))
+            kinds.add(str(category))
+            found[str(subject)] = (kinds, max(records, int(count)))
+        return [
+            Reach(subject, frozenset(kinds), records, self.name)
+            for subject, (kinds, records) in found.items()
+        ]
+
+
+SOURCES: tuple[AffectedSource, ...] = (LedgerSource(), DisclosureSource())
 
 
 @dataclass(frozen=True)
