@@ -12,14 +12,11 @@ from rich.progress import Progress
 from hippocratic.domain.release.disclosure import protect_row
 from hippocratic.domain.release.release import anonymise as anonymise_frame
 from hippocratic.domain.release.spec import load_spec
-from hippocratic.errors import ConfigurationError, InputError
+from hippocratic.errors import InputError
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, KeysOption, opened
+from hippocratic.faces.cli.store import DbOption, KeysOption, dpo_actor, opened
 from hippocratic.policy.validator import load_sound_policy
-from hippocratic.services.actor import Actor
 from hippocratic.services.identifying_fields import classified_fields
-from hippocratic.services.security_event import OPERATOR
-from hippocratic.services.store import Store
 from hippocratic.services.store_release import StoreReleases
 
 app = typer.Typer(
@@ -198,14 +195,6 @@ Recipient = Annotated[
 ]
 
 
-def _dpo(store: Store, organisation: str) -> Actor:
-    """The command line acts as the organisation's DPO role (the policy's ``dpo: true``)."""
-    role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
-    if role is None:
-        raise ConfigurationError(f"{organisation}'s policy has no DPO role")
-    return Actor(organisation, OPERATOR, role)
-
-
 @app.command("from-store")
 def from_store(
     organisation: Org,
@@ -234,7 +223,7 @@ def from_store(
     the_spec = load_spec(spec)
     overrides = override_reasons(override, reason)
     with opened(db, keys) as store:
-        made = StoreReleases(store, _dpo(store, organisation)).release(
+        made = StoreReleases(store, dpo_actor(store, organisation)).release(
             recipient, purpose, the_spec, overrides
         )
     report_path = report or out.with_name(out.name + ".report.json")
@@ -277,7 +266,7 @@ def reidentify(
     reason; the attempt, found or not, is an audit event."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        subject = StoreReleases(store, _dpo(store, organisation)).reidentify(
+        subject = StoreReleases(store, dpo_actor(store, organisation)).reidentify(
             recipient, pseudonym, reason
         )
     emit(

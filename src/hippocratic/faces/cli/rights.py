@@ -9,28 +9,16 @@ from typing import Annotated
 
 import typer
 
-from hippocratic.errors import ConfigurationError
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, opened
-from hippocratic.services.actor import Actor
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, dpo_actor, opened
 from hippocratic.services.rights_letters import RightsLetters, letter_kind
 from hippocratic.services.rights_request import QueueItem
 from hippocratic.services.rights_requests import RightsRequests
-from hippocratic.services.security_event import OPERATOR
-from hippocratic.services.store import Store
 
 app = typer.Typer(help="Data-subject rights requests and their clocks.", no_args_is_help=True)
 Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 ATTENTION = 1
 """Exit code of ``rights alerts`` when something needs the DPO."""
-
-
-def _dpo(store: Store, organisation: str) -> Actor:
-    """The command line acts as the organisation's DPO role (the policy's ``dpo: true``)."""
-    role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
-    if role is None:
-        raise ConfigurationError(f"{organisation}'s policy has no DPO role")
-    return Actor(organisation, OPERATOR, role)
 
 
 def _line(item: QueueItem) -> str:
@@ -43,7 +31,7 @@ def _line(item: QueueItem) -> str:
 
 def _queue(organisation: str, db: str | None, keys: Path | None) -> list[QueueItem]:
     with opened(db, keys) as store:
-        return RightsRequests(store, _dpo(store, organisation)).queue()
+        return RightsRequests(store, dpo_actor(store, organisation)).queue()
 
 
 @app.command("queue")
@@ -99,7 +87,7 @@ def letter(
 ) -> None:
     """Write one of the request's letters, generated from the policy, to a file."""
     with opened(db, keys) as store:
-        rendered = RightsLetters(store, _dpo(store, organisation)).letter(
+        rendered = RightsLetters(store, dpo_actor(store, organisation)).letter(
             request_id, letter_kind(kind), as_pdf=pdf
         )
     out.write_bytes(rendered.content)

@@ -13,10 +13,12 @@ import pyotp
 import typer
 from rich.table import Table
 
-from hippocratic.errors import NotFound
+from hippocratic.errors import ConfigurationError, NotFound
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.services import demo as demo_service
+from hippocratic.services.actor import Actor
 from hippocratic.services.demo_history import seed_history
+from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store, init_store, keys_dir, open_store
 
 DEMO_USERS = "demo-users.json"
@@ -35,6 +37,14 @@ KeysOption = Annotated[
     typer.Option("--keys", help="Key directory (default HIPPOCRATIC_KEYS_DIR, then var/keys)."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
+
+
+def dpo_actor(store: Store, organisation: str) -> Actor:
+    """The command line acts as the organisation's DPO role (the policy's ``dpo: true``)."""
+    role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
+    if role is None:
+        raise ConfigurationError(f"{organisation}'s policy has no DPO role")
+    return Actor(organisation, OPERATOR, role)
 
 
 @contextmanager
