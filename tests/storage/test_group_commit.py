@@ -1,6 +1,7 @@
 """Group commit: many threads' reads recorded in shared transactions, each caller answered only
 once its own events are committed, with the seq of its own last event, in one unbroken chain;
-a refused event fails its own request only, and a failed commit fails every request in it."""
+a read alone takes one transaction; a refused event fails its own request only, and a failed
+commit fails every request in it."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class Held:
 
 @pytest.mark.promise("S0-81")
 def test_one_caller_alone_appends_and_commits_as_before(ledger: Ledger) -> None:
-    group = GroupCommit(ledger.sessions)
+    group = GroupCommit(ledger.sessions, ledger.engine)
     assert group.append(ORG, events(2, subject="a"), ledger.notary) == 2
     assert group.append(ORG, events(1, offset=2, subject="b"), ledger.notary) == 3
     assert group.batches == 2
@@ -69,7 +70,7 @@ def test_one_caller_alone_appends_and_commits_as_before(ledger: Ledger) -> None:
 def test_callers_who_arrive_during_a_commit_share_the_next_one(ledger: Ledger) -> None:
     """While the first batch commits, eight more requests queue; they go in together, each
     learns the seq of its own last event, and the chain verifies."""
-    group = GroupCommit(ledger.sessions)
+    group = GroupCommit(ledger.sessions, ledger.engine)
     held = Held(group)
     seqs: dict[str, int] = {}
 
@@ -99,7 +100,7 @@ def test_callers_who_arrive_during_a_commit_share_the_next_one(ledger: Ledger) -
 
 
 def test_many_threads_at_once_lose_no_event_and_fork_no_chain(ledger: Ledger) -> None:
-    group = GroupCommit(ledger.sessions)
+    group = GroupCommit(ledger.sessions, ledger.engine)
     errors: list[BaseException] = []
 
     def reader(worker: int) -> None:
@@ -123,7 +124,7 @@ def test_many_threads_at_once_lose_no_event_and_fork_no_chain(ledger: Ledger) ->
 def test_a_refused_event_fails_its_own_request_and_the_others_are_recorded(
     ledger: Ledger,
 ) -> None:
-    group = GroupCommit(ledger.sessions)
+    group = GroupCommit(ledger.sessions, ledger.engine)
     held = Held(group)
     outcome: dict[str, object] = {}
     bad = [replace(events(1, subject="bad")[0], reason="a reason with \x1f in it")]
@@ -157,7 +158,7 @@ def test_a_refused_event_fails_its_own_request_and_the_others_are_recorded(
 def test_a_commit_that_fails_fails_every_request_in_it_and_records_none(
     ledger: Ledger,
 ) -> None:
-    group = GroupCommit(ledger.sessions)
+    group = GroupCommit(ledger.sessions, ledger.engine)
 
     def refuse(_session: Session) -> None:
         raise OperationalError("COMMIT", {}, Exception("the disk is full"))
@@ -169,3 +170,81 @@ def test_a_commit_that_fails_fails_every_request_in_it_and_records_none(
     with ledger.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEventRow)) == 0
     assert group.append(ORG, events(1), ledger.notary) == 1, "the next batch goes ahead"
+
+
+def test_a_read_alone_is_one_transaction_and_one_arriving_meanwhile_joins_its_commit(
+    ledger: Ledger,
+) -> None:
+    """The first read leads: it decides and fetches inside the write transaction. A second read
+    arriving while that transaction is open fetches without waiting for it, and its events are
+    committed by the leader's commit: two reads, one batch."""
+    group = GroupCommit(ledger.sessions, ledger.engine)
+    inside, queued = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def leading(session: Session) -> tuple[Sequence[AuditEvent], str]:
+        inside.set()
+        assert queued.wait(10), "the second read did not queue while the first was open"
+        return events(1, subject="leader"), "leader's data"
+
+    def following(session: Session) -> tuple[Sequence[AuditEvent], str]:
+        return events(2, subject="follower"), "follower's data"
+
+    first = threading.Thread(
+        target=lambda: results.update(leader=group.read(ORG, leading, ledger.notary))
+    )
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(
+        target=lambda: results.update(follower=group.read(ORG, following, ledger.notary))
+    )
+    second.start()
+    while not group._queue:
+        threading.Event().wait(0.005)
+    assert "follower" not in results, "its events are not committed yet"
+    queued.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert results == {"leader": "leader's data", "follower": "follower's data"}
+    assert group.batches == 1
+    assert subjects_by_seq(ledger) == {1: "leader", 2: "follower", 3: "follower"}
+    assert ledger.verify().ok
+
+
+def test_a_leader_whose_own_event_is_refused_raises_and_the_read_queued_behind_it_commits(
+    ledger: Ledger,
+) -> None:
+    group = GroupCommit(ledger.sessions, ledger.engine)
+    inside, queued = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+    bad = [replace(events(1, subject="bad")[0], actor="some\x1fone")]
+
+    def leading(session: Session) -> tuple[Sequence[AuditEvent], str]:
+        inside.set()
+        assert queued.wait(10)
+        return bad, "never shown"
+
+    def lead() -> None:
+        try:
+            outcome["leader"] = group.read(ORG, leading, ledger.notary)
+        except InputError as exc:
+            outcome["leader"] = exc
+
+    first = threading.Thread(target=lead)
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(
+        target=lambda: outcome.update(
+            follower=group.read(ORG, lambda s: (events(1, subject="ok"), "ok"), ledger.notary)
+        )
+    )
+    second.start()
+    while not group._queue:
+        threading.Event().wait(0.005)
+    queued.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert isinstance(outcome["leader"], InputError)
+    assert outcome["follower"] == "ok"
+    assert list(subjects_by_seq(ledger).values()) == ["ok"]
+    assert ledger.verify().ok

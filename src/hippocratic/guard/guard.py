@@ -3,8 +3,9 @@
 ``Guard.check`` gathers the facts about the subject in one query, asks ``rules.decide``, and
 appends the decision to the audit ledger in the caller's transaction, allowed or denied, so the
 event is durable before any data leaves (the caller commits it with the data it guards). A
-read may instead ``judge`` and hand the ``events`` to the store's group commit once its read
-transaction ends; it reveals nothing until they are committed (``storage.group_commit``).
+read may instead ``judge`` and hand its ``events`` to the store's group commit, which commits
+them with those of concurrent reads; it reveals nothing until they are committed
+(``storage.group_commit``).
 Nothing here raises on a denial: the caller commits the event, then refuses. ``scope`` gives
 the same rules as a SQL filter for worklists; ``break_glass`` opens a reviewed, time-boxed grant.
 """

@@ -35,7 +35,7 @@ from hippocratic.services.store import Store
 from hippocratic.storage import clinic_repository
 from hippocratic.storage.ciphertext import SubjectKey, seal, unseal
 from hippocratic.storage.clinic import record_field
-from hippocratic.storage.database import reading
+from hippocratic.storage.ledger import AuditEvent
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -103,31 +103,20 @@ class ClinicService:
         empty: V,
         reason: str | None = None,
     ) -> tuple[Assessment, V]:
-        """Decide ``request`` and, if it is allowed and about a patient who is here, ``fetch``,
-        in one transaction that takes no write lock; then commit the decision's event by group
-        commit (with ``reason``, else the decision's own). Returns only once the event is
-        durable: denied or allowed, nothing read leaves before it is recorded."""
-        with reading(self.store.engine) as session:
+        """Decide ``request`` and, if it is allowed and about a patient who is here, ``fetch``;
+        the decision's event (with ``reason``, else the decision's own) is committed by the
+        store's group commit, and only then does this return: denied or allowed, nothing read
+        leaves before it is recorded."""
+
+        def work(session: Session) -> tuple[list[AuditEvent], tuple[Assessment, V]]:
             guard = self.guard(session)
             assessment = guard.judge(request)
-            allowed = assessment.decision.allowed and assessment.facts.known
-            value = fetch(session) if allowed else empty
-        decision = assessment.decision
-        self.record_reads(guard, [request], decision, reason or decision.reason)
-        return assessment, value
+            decision = assessment.decision
+            value = fetch(session) if decision.allowed and assessment.facts.known else empty
+            events = guard.events([request], decision, reason or decision.reason)
+            return events, (assessment, value)
 
-    def record_reads(
-        self,
-        guard: Guard,
-        requests: Sequence[AccessRequest],
-        decision: Decision,
-        reason: str | None = None,
-    ) -> None:
-        """Commit the events of reads ``guard`` judged in a read-only transaction, by the
-        store's group commit; returns once they are durable, and only then may the caller
-        reveal what it read (``storage.group_commit``)."""
-        events = guard.events(requests, decision, reason)
-        self.store.group_commit.append(self.organisation, events, self._notary)
+        return self.store.group_commit.read(self.organisation, work, self._notary)
 
     def enforce(self, assessment: Assessment, subject: str | None = None) -> None:
         """After the commit: raise the refusal, or ``NotFound`` for a subject who is not here."""

@@ -1,8 +1,8 @@
 """Lists across patients (the day's worklist, the open cases): one query scoped by the guard
-inside the database (invariant 7) and the names on the page in one more, in a read that takes
-no write lock, then one ledger append (by group commit) with an event for every patient shown,
-so each patient's access history shows that they were on this actor's list. A list that shows
-nobody still leaves its one event."""
+inside the database (invariant 7) and the names on the page in one more, then one ledger
+append (by group commit) with an event for every patient shown, so each patient's access
+history shows that they were on this actor's list. A list that shows nobody still leaves its
+one event."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hippocratic.guard.scope import scope
 from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.field_value import FieldValue
 from hippocratic.services.records import Records
-from hippocratic.storage.database import reading
+from hippocratic.storage.ledger import AuditEvent
 from hippocratic.storage.repository import PatientRepository, StoredValue
 
 R = TypeVar("R")
@@ -54,11 +54,12 @@ class PatientListing(ClinicService):
         names_fields = self.patient_fields()
         fields = [*names_fields, *record_fields]
         listing = self.request(purpose, None, fields, Action.READ, request_id)
-        rows: list[R] = []
-        names: dict[str, list[StoredValue]] = {}
-        with reading(self.store.engine) as session:
+
+        def work(session: Session) -> tuple[list[AuditEvent], Listed[R]]:
             guard = self.guard(session)
             decision = guard.decide_scoped(listing)
+            rows: list[R] = []
+            names: dict[str, list[StoredValue]] = {}
             if decision.allowed:
                 visible = scope(
                     self.policy,
@@ -74,11 +75,15 @@ class PatientListing(ClinicService):
                     shown, names_fields
                 )
                 decision = replace(decision, rule_ids=(*decision.rule_ids, "scope:list"))
-        each = [self.request(purpose, s, fields, Action.READ, request_id) for s in names]
-        self.record_reads(guard, each or [listing], decision, note)
+            each = [self.request(purpose, s, fields, Action.READ, request_id) for s in names]
+            events = guard.events(each or [listing], decision, note)
+            return events, Listed(decision, rows, names)
+
+        listed = self.store.group_commit.read(self.organisation, work, self._notary)
+        decision = listed.decision
         if not decision.allowed:
             raise refusal(decision)
-        return Listed(decision, rows, names)
+        return listed
 
     def names_of(self, listed: Listed[R], subject: str) -> dict[str, FieldValue]:
         records = Records(self.store, self.actor)

@@ -68,7 +68,7 @@ class Store:
     """Per organisation: its policy, the SHA-256 it was read at, and when that was checked."""
 
     def __post_init__(self) -> None:
-        self.group_commit = GroupCommit(self.sessions)
+        self.group_commit = GroupCommit(self.sessions, self.engine)
 
     def policy(self, session: Session, organisation: str) -> Policy:
         """The organisation's policy as the store holds it now: parsed once per version, and
