@@ -23,6 +23,7 @@ from hippocratic.storage import (
     patient_passkey,
     patient_session,
     record,
+    retention,
     rights_request,
     staff,
     subject,
@@ -46,6 +47,7 @@ TABLE_MODULES = (
     fraud_marker,
     objection,
     patient_passkey,
+    retention,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -1,0 +1,402 @@
+"""The retention sweep: every record due under its rule on ``as_of`` is dealt with as the rule
+says (deleted, anonymised, or put up for review by the DPO), holds excepted, in set-based SQL.
+
+Crash safety. Each rule's disposal is one transaction with its certificate, so it happened
+with its record in the ledger or not at all. A review's decision to dispose is carried out in
+batches of subjects, one transaction each: the records go, and a subject left holding nothing
+is queued for crypto-shredding in the same commit; the key store is another database, so the
+keys are destroyed after it, and any a killed run left are destroyed first by the next run.
+Every step finds its work afresh from the store, so running again finishes what a run began.
+
+Certificates name the run, the day, the rule, the kind of record and how many, never what they
+held; a rule whose source is not verified says so in its certificate and in the run's counts.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hippocratic.domain.legal_source import SOURCES
+from hippocratic.domain.retention_due import DuePlan, plan
+from hippocratic.policy.document import Policy
+from hippocratic.policy.retention import RetentionAction, RetentionRule, RetentionTrigger
+from hippocratic.services.actor import Actor
+from hippocratic.services.store import Store
+from hippocratic.storage import erasure as store_erasure
+from hippocratic.storage import retention_sweep as sweep_sql
+from hippocratic.storage.campaign import CampaignMessageRow
+from hippocratic.storage.clinic import (
+    AppointmentRow,
+    CaseRow,
+    ClinicalEntryRow,
+    CommunicationRow,
+    PaymentRow,
+    ReferralRow,
+)
+from hippocratic.storage.fraud_marker import FraudMarkerRow
+from hippocratic.storage.ledger import AuditEvent, append
+from hippocratic.storage.record import SubjectFieldRow
+from hippocratic.storage.retention import RetentionFactRow, RetentionRunRow, RetentionShredRow
+from hippocratic.storage.retention_due import FactColumns, due
+from hippocratic.storage.retention_sweep import Source
+
+JOB = "retention-job"
+SUBJECT_TRIGGERS = frozenset(
+    {
+        RetentionTrigger.LAST_SEEN,
+        RetentionTrigger.END_OF_TREATMENT,
+        RetentionTrigger.BIRTHDAY,
+        RetentionTrigger.DEATH,
+        RetentionTrigger.OPT_OUT,
+    }
+)
+BATCH = 500
+VERBS = {"delete": "deleted", "anonymise": "anonymised", "review": "put up for review",
+         "dispose": "disposed of after review"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sweepable:
+    """One kind of record under one rule, and the children's rule beside an adult one."""
+
+    source: Source
+    rule: RetentionRule
+    child: RetentionRule | None = None
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    organisation: str
+    as_of: date
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    """``rule/kind/action`` -> how many items."""
+    unverified: list[str] = field(default_factory=list)
+    """Rules whose source is not verified in a primary text."""
+    shredded: int = 0
+
+
+def _verified(rule: RetentionRule) -> bool:
+    source = SOURCES.get(rule.source or "")
+    return bool(source and source.verified)
+
+
+def sweepables(policy: Policy) -> list[Sweepable]:
+    """Every kind of record the store holds, with the policy's rule for it."""
+    rules = policy.retention_by_key
+    category = policy.category_of_field
+
+    def rule_of(field_key: str | None) -> RetentionRule | None:
+        found = category.get(field_key or "")
+        return rules.get(found.retention or "") if found is not None else None
+
+    identifiers = [
+        f for f, c in category.items() if c.retention and f in ("full_name", "date_of_birth")
+    ]
+    health = rule_of(identifiers[0]) if identifiers else None
+    child = next((r for r in policy.retention if r.record_type == "child_health_record"), None)
+
+    def with_child(rule: RetentionRule) -> RetentionRule | None:
+        return child if rule.record_type == "adult_health_record" else None
+
+    out: list[Sweepable] = []
+
+    def add(source: Source, rule: RetentionRule | None) -> None:
+        if rule is None:
+            return
+        level = rule.trigger in SUBJECT_TRIGGERS
+        source = Source(source.kind, source.table, source.item, source.where, source.collected,
+                        source.last_interaction, level)  # fmt: skip
+        out.append(Sweepable(source, rule, with_child(rule)))
+
+    by_rule: dict[str, list[str]] = {}
+    for key, cat in category.items():
+        if cat.retention in rules:
+            by_rule.setdefault(cat.retention or "", []).append(key)
+    for key, fields in by_rule.items():
+        where = [SubjectFieldRow.field.in_(fields)]
+        add(
+            Source(
+                "field", SubjectFieldRow, SubjectFieldRow.field, where, SubjectFieldRow.updated_at
+            ),
+            rules[key],
+        )
+        entries = [ClinicalEntryRow.field.in_(fields)]
+        add(
+            Source(
+                "clinical_entry",
+                ClinicalEntryRow,
+                ClinicalEntryRow.entry_id,
+                entries,
+                ClinicalEntryRow.created_at,
+            ),
+            rules[key],
+        )
+    records = policy.records
+    add(
+        Source(
+            "appointment",
+            AppointmentRow,
+            AppointmentRow.appointment_id,
+            (),
+            AppointmentRow.booked_at,
+        ),
+        health,
+    )
+    add(
+        Source("referral", ReferralRow, ReferralRow.referral_id, (), ReferralRow.received_at),
+        health,
+    )
+    if records.communication:
+        add(Source("communication", CommunicationRow, CommunicationRow.communication_id, (),
+                   CommunicationRow.occurred_at), rule_of(records.communication.summary_field))  # fmt: skip
+    if records.payment:
+        add(Source("payment", PaymentRow, PaymentRow.payment_id, (), PaymentRow.taken_at),
+            rule_of(records.payment.method_field))  # fmt: skip
+    for kind in ("enquiry", "complaint"):
+        binding = getattr(records, kind)
+        if binding is not None:
+            interaction = func.coalesce(CaseRow.closed_at, CaseRow.received_at)
+            add(Source(kind, CaseRow, CaseRow.case_id, (CaseRow.kind == kind,), CaseRow.received_at,
+                       interaction), rule_of(binding.text_field))  # fmt: skip
+    if records.fraud_marker:
+        add(Source("fraud_marker", FraudMarkerRow, FraudMarkerRow.marker_id, (),
+                   FraudMarkerRow.recorded_at), rule_of(records.fraud_marker.marker_field))  # fmt: skip
+    marketing = policy.marketing
+    campaign = rules.get(marketing.campaign_retention or "") if marketing else None
+    campaign = campaign or next(
+        (r for r in policy.retention if r.record_type == "marketing_data"), None
+    )
+    add(Source("campaign_message", CampaignMessageRow, CampaignMessageRow.message_id,
+               (CampaignMessageRow.subject_id.is_not(None),), CampaignMessageRow.sent_at), campaign)  # fmt: skip
+    return out
+
+
+class RetentionSweep:
+    def __init__(self, store: Store, organisation: str, actor: str = JOB) -> None:
+        self.store = store
+        self.organisation = organisation
+        self.actor = Actor(organisation, actor, "system")
+        self.policy = store.policy_of(organisation)
+        self.items = sweepables(self.policy)
+        dpo = next((r for r in self.policy.roles if r.dpo), None)
+        self.review_role = dpo.key if dpo else "dpo"
+
+    # -- the SQL of one kind under its rule ------------------------------------------------
+
+    def _facts(self) -> object:
+        marketing = self.policy.marketing
+        return sweep_sql.subject_facts(self.organisation, marketing.purpose if marketing else None)
+
+    def due(self, item: Sweepable, as_of: date) -> object:
+        facts = self._facts()
+        query = sweep_sql.due_items(self.organisation, item.source, plan(item.rule, as_of), facts)
+        if item.child is not None:
+            columns = FactColumns(born=facts.c.born, last_seen=facts.c.last_seen,  # type: ignore[attr-defined]
+                                  end_of_treatment=facts.c.end_of_treatment, died=facts.c.died)  # type: ignore[attr-defined]  # fmt: skip
+            child: DuePlan = plan(item.child, as_of)
+            query = query.where(or_(facts.c.born.is_(None), due(child, columns)))  # type: ignore[attr-defined]
+        return query
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, as_of: date, *, dry_run: bool = False) -> RunReport:
+        run_id = self._start(as_of, dry_run)
+        report = RunReport(run_id, self.organisation, as_of, dry_run)
+        report.unverified = sorted({i.rule.key for i in self.items if not _verified(i.rule)})
+        if not dry_run:
+            report.shredded += self._finish_shreds()
+        for item in self.items:
+            self._sweep(item, as_of, report)
+        self._dispose_approved(as_of, report)
+        self._finish(report)
+        return report
+
+    def _start(self, as_of: date, dry_run: bool) -> str:
+        with self.store.sessions.begin() as session:
+            if not dry_run:
+                unfinished = session.scalar(
+                    select(RetentionRunRow.run_id).where(
+                        RetentionRunRow.organisation_id == self.organisation,
+                        RetentionRunRow.as_of == as_of,
+                        RetentionRunRow.dry_run.is_(False),
+                        RetentionRunRow.finished_at.is_(None),
+                    )
+                )
+                if unfinished is not None:
+                    return unfinished
+            run_id = str(uuid.uuid4())
+            session.add(RetentionRunRow(organisation_id=self.organisation, run_id=run_id, as_of=as_of,
+                                        started_at=self.store.clock.now(), dry_run=dry_run,
+                                        started_by=self.actor.actor, counts="{}"))  # fmt: skip
+        return run_id
+
+    def _sweep(self, item: Sweepable, as_of: date, report: RunReport) -> None:
+        rule, source = item.rule, item.source
+        query = self.due(item, as_of)
+        if rule.action is RetentionAction.REVIEW:
+            units = sweep_sql.reviewable(self.organisation, rule.key, as_of, source, query)  # type: ignore[arg-type]
+            key = f"{rule.key}/{source.kind}/review"
+            with self.store.sessions.begin() as session:
+                if report.dry_run:
+                    n = sweep_sql.count(session, units)
+                else:
+                    n = sweep_sql.open_reviews(session, self.organisation, rule.key, as_of,
+                                               self.review_role, report.run_id, units)  # fmt: skip
+                    self._certify(session, report, rule, source.kind, "review", n, key)
+            self._add(report, key, n)
+            return
+        anonymise = source.table is CampaignMessageRow
+        action = "anonymise" if anonymise else "delete"
+        key = f"{rule.key}/{source.kind}/{action}"
+        with self.store.sessions.begin() as session:
+            if report.dry_run:
+                n = sweep_sql.count(session, query)  # type: ignore[arg-type]
+            elif anonymise:
+                n = sweep_sql.anonymise_items(session, self.organisation, query)  # type: ignore[arg-type]
+                self._certify(session, report, rule, source.kind, action, n, key)
+            else:
+                n = sweep_sql.delete_items(session, self.organisation, source, query)  # type: ignore[arg-type]
+                self._certify(session, report, rule, source.kind, action, n, key)
+        self._add(report, key, n)
+
+    def _dispose_approved(self, as_of: date, report: RunReport) -> None:
+        reviewed = [i for i in self.items if i.rule.action is RetentionAction.REVIEW]
+        if report.dry_run:
+            with self.store.sessions() as session:
+                for item in reviewed:
+                    query = sweep_sql.approved(self.organisation, item.rule.key, item.source)
+                    self._add(
+                        report,
+                        f"{item.rule.key}/{item.source.kind}/dispose",
+                        sweep_sql.count(session, query),
+                    )
+            return
+        done: set[str] = set()
+        while True:
+            with self.store.sessions.begin() as session:
+                batch = [
+                    s
+                    for s in sweep_sql.subjects_with_approvals(session, self.organisation, BATCH)
+                    if s not in done
+                ]
+                if not batch:
+                    break
+                done.update(batch)
+                self._dispose_batch(session, batch, report)
+            report.shredded += self._finish_shreds()
+
+    def _dispose_batch(self, session: Session, batch: list[str], report: RunReport) -> None:
+        org, now = self.organisation, self.store.clock.now()
+        for item in self.items:
+            if item.rule.action is not RetentionAction.REVIEW:
+                continue
+            query = sweep_sql.approved(org, item.rule.key, item.source).where(
+                item.source.table.subject_id.in_(batch)
+            )
+            n = sweep_sql.delete_items(session, org, item.source, query)
+            key = f"{item.rule.key}/{item.source.kind}/dispose"
+            if n:
+                self._certify(session, report, item.rule, item.source.kind, "dispose", n, key)
+            self._add(report, key, n)
+        tables = list(dict.fromkeys(store_erasure.RECORD_TABLES.values()))
+        whole = sweep_sql.emptied(session, org, batch, tables)
+        for subject in whole:
+            store_erasure.end_care(session, org, subject)
+            store_erasure.unlink_campaigns(session, org, subject)
+        if whole:
+            session.execute(delete(RetentionFactRow).where(
+                RetentionFactRow.organisation_id == org, RetentionFactRow.subject_id.in_(whole)))  # fmt: skip
+            session.add_all(RetentionShredRow(organisation_id=org, subject_id=s, run_id=report.run_id,
+                                              queued_at=now) for s in whole)  # fmt: skip
+        sweep_sql.mark_disposed(session, org, batch, report.run_id, now)
+        events = [
+            self._event(subject, "erase", [], "retention disposal: everything held about the patient "
+                        f"disposed of after review, key destroyed (crypto-shredding); run {report.run_id}")
+            for subject in whole
+        ]  # fmt: skip
+        if events:
+            append(session, org, events, self.store.notary(org))
+        self._add(report, "subjects/whole/shred", len(whole))
+
+    def _finish_shreds(self) -> int:
+        """Destroy the key of every subject a committed batch queued (the vault's shred)."""
+        with self.store.sessions() as session:
+            pending = list(session.scalars(select(RetentionShredRow.subject_id).where(
+                RetentionShredRow.organisation_id == self.organisation,
+                RetentionShredRow.shredded_at.is_(None))))  # fmt: skip
+        vault = self.store.vault.for_organisation(self.organisation)
+        for subject in pending:
+            vault.shred_subject(subject)
+        if pending:
+            with self.store.sessions.begin() as session:
+                session.execute(update(RetentionShredRow).where(
+                    RetentionShredRow.organisation_id == self.organisation,
+                    RetentionShredRow.subject_id.in_(pending),
+                ).values(shredded_at=self.store.clock.now()))  # fmt: skip
+        return len(pending)
+
+    def _finish(self, report: RunReport) -> None:
+        with self.store.sessions.begin() as session:
+            row = session.get(RetentionRunRow, (self.organisation, report.run_id))
+            assert row is not None
+            row.finished_at = self.store.clock.now()
+            row.counts = json.dumps({**report.counts, "unverified_rules": report.unverified})
+            if not report.dry_run:
+                total = sum(report.counts.values())
+                summary = (
+                    ", ".join(f"{k}={v}" for k, v in sorted(report.counts.items()) if v)
+                    or "nothing due"
+                )
+                unverified = (
+                    f"; rules not verified in a primary text: {', '.join(report.unverified)}"
+                    if report.unverified
+                    else ""
+                )
+                append(session, self.organisation, [self._event(
+                    None, "dispose", ["retention:run"],
+                    f"retention run certificate: run {report.run_id} as of {report.as_of}: "
+                    f"{total} item(s): {summary}{unverified}")], self.store.notary(self.organisation))  # fmt: skip
+
+    # -- certificates ----------------------------------------------------------------------
+
+    def _event(self, subject: str | None, action: str, rules: list[str], reason: str) -> AuditEvent:
+        return AuditEvent(at=self.store.clock.now(), actor=self.actor.actor, role="system",
+                          purpose="retention", subject=subject, action=action, outcome="allowed",
+                          rule_ids=rules, request_id=None, reason=reason)  # fmt: skip
+
+    def _certify(self, session: Session, report: RunReport, rule: RetentionRule, kind: str,
+                 action: str, n: int, key: str) -> None:  # fmt: skip
+        if not n:
+            return
+        verified = "source verified" if _verified(rule) else "source NOT verified in a primary text"
+        reason = (f"retention certificate: run {report.run_id} as of {report.as_of}: {n} {kind} "
+                  f"item(s) {VERBS[action]} under rule {rule.key} "
+                  f"({rule.citation or 'no citation'}; {verified})")  # fmt: skip
+        event = self._event(None, action, [f"retention:{rule.key}"], reason)
+        event = AuditEvent(**{**event.__dict__, "categories": [kind]})
+        append(session, self.organisation, [event], self.store.notary(self.organisation))
+        with_counts = session.get(RetentionRunRow, (self.organisation, report.run_id))
+        if with_counts is not None:
+            counts = json.loads(with_counts.counts or "{}")
+            counts[key] = counts.get(key, 0) + n
+            with_counts.counts = json.dumps(counts)
+
+    @staticmethod
+    def _add(report: RunReport, key: str, n: int) -> None:
+        report.counts[key] = report.counts.get(key, 0) + n
+
+
+def days(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day = date.fromordinal(day.toordinal() + 1)
