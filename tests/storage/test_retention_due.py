@@ -9,16 +9,23 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Column, Date, Integer, MetaData, Table, create_engine, insert, select
+from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
 
 from hippocratic.domain.retention_due import plan
 from hippocratic.domain.retention_schedule import DisposalState, RecordFacts, disposal
 from hippocratic.errors import InputError
 from hippocratic.policy.loader import load_policy
 from hippocratic.storage.retention_due import FactColumns, due
-from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
 
-FACTS = ("born", "last_seen", "end_of_treatment", "died", "collected", "last_interaction",
-         "opted_out")  # fmt: skip
+FACTS = (
+    "born",
+    "last_seen",
+    "end_of_treatment",
+    "died",
+    "collected",
+    "last_interaction",
+    "opted_out",
+)
 
 
 def _day(rng: random.Random, after: date, years: int) -> date:
@@ -47,8 +54,12 @@ def test_the_sql_test_of_due_agrees_with_the_calculus(database_url: str) -> None
     rng = random.Random(15)
     rows = [{"id": i, **_facts(rng)} for i in range(600)]
     metadata = MetaData()
-    probe = Table("retention_probe", metadata, Column("id", Integer, primary_key=True),
-                  *(Column(name, Date, nullable=True) for name in FACTS))  # fmt: skip
+    probe = Table(
+        "retention_probe",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        *(Column(name, Date, nullable=True) for name in FACTS),
+    )
     engine = create_engine(database_url)
     metadata.create_all(engine)
     with engine.begin() as connection:

@@ -141,6 +141,10 @@ def _entry_parts(entry: CatalogueEntry, rule: RetentionRule, as_of: date) -> lis
     return parts
 
 
+def _latest_after(period: Period, as_of: date) -> date | None:
+    return latest(lambda day: add_period(day, period), as_of)
+
+
 def plan(rule: RetentionRule, as_of: date) -> DuePlan:
     """The test ``disposal(rule, facts).disposal_date <= as_of`` as cutoffs on the facts."""
     entry = CATALOGUE.get(rule.record_type)
@@ -154,7 +158,7 @@ def plan(rule: RetentionRule, as_of: date) -> DuePlan:
         parts.extend(_entry_parts(entry, rule, as_of))
     periods = [p for p in (rule.after_death, entry.after_death if entry else None) if p]
     if periods:
-        cutoffs = [latest(lambda day, p=p: add_period(day, p), as_of) for p in periods]
+        cutoffs = [_latest_after(p, as_of) for p in periods]
         known = [c for c in cutoffs if c is not None]
         parts.append(DeathPart(min(known) if len(known) == len(cutoffs) else None))
     return DuePlan(rule.key, as_of, False, ends, tuple(parts))

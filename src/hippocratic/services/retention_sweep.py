@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -58,8 +59,12 @@ SUBJECT_TRIGGERS = frozenset(
     }
 )
 BATCH = 500
-VERBS = {"delete": "deleted", "anonymise": "anonymised", "review": "put up for review",
-         "dispose": "disposed of after review"}  # fmt: skip
+VERBS = {
+    "delete": "deleted",
+    "anonymise": "anonymised",
+    "review": "put up for review",
+    "dispose": "disposed of after review",
+}
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,15 @@ def sweepables(policy: Policy) -> list[Sweepable]:
         if rule is None:
             return
         level = rule.trigger in SUBJECT_TRIGGERS
-        source = Source(source.kind, source.table, source.item, source.where, source.collected,
-                        source.last_interaction, level)  # fmt: skip
+        source = Source(
+            source.kind,
+            source.table,
+            source.item,
+            source.where,
+            source.collected,
+            source.last_interaction,
+            level,
+        )
         out.append(Sweepable(source, rule, with_child(rule)))
 
     by_rule: dict[str, list[str]] = {}
@@ -156,27 +168,62 @@ def sweepables(policy: Policy) -> list[Sweepable]:
         health,
     )
     if records.communication:
-        add(Source("communication", CommunicationRow, CommunicationRow.communication_id, (),
-                   CommunicationRow.occurred_at), rule_of(records.communication.summary_field))  # fmt: skip
+        add(
+            Source(
+                "communication",
+                CommunicationRow,
+                CommunicationRow.communication_id,
+                (),
+                CommunicationRow.occurred_at,
+            ),
+            rule_of(records.communication.summary_field),
+        )
     if records.payment:
-        add(Source("payment", PaymentRow, PaymentRow.payment_id, (), PaymentRow.taken_at),
-            rule_of(records.payment.method_field))  # fmt: skip
+        add(
+            Source("payment", PaymentRow, PaymentRow.payment_id, (), PaymentRow.taken_at),
+            rule_of(records.payment.method_field),
+        )
     for kind in ("enquiry", "complaint"):
         binding = getattr(records, kind)
         if binding is not None:
             interaction = func.coalesce(CaseRow.closed_at, CaseRow.received_at)
-            add(Source(kind, CaseRow, CaseRow.case_id, (CaseRow.kind == kind,), CaseRow.received_at,
-                       interaction), rule_of(binding.text_field))  # fmt: skip
+            add(
+                Source(
+                    kind,
+                    CaseRow,
+                    CaseRow.case_id,
+                    (CaseRow.kind == kind,),
+                    CaseRow.received_at,
+                    interaction,
+                ),
+                rule_of(binding.text_field),
+            )
     if records.fraud_marker:
-        add(Source("fraud_marker", FraudMarkerRow, FraudMarkerRow.marker_id, (),
-                   FraudMarkerRow.recorded_at), rule_of(records.fraud_marker.marker_field))  # fmt: skip
+        add(
+            Source(
+                "fraud_marker",
+                FraudMarkerRow,
+                FraudMarkerRow.marker_id,
+                (),
+                FraudMarkerRow.recorded_at,
+            ),
+            rule_of(records.fraud_marker.marker_field),
+        )
     marketing = policy.marketing
     campaign = rules.get(marketing.campaign_retention or "") if marketing else None
     campaign = campaign or next(
         (r for r in policy.retention if r.record_type == "marketing_data"), None
     )
-    add(Source("campaign_message", CampaignMessageRow, CampaignMessageRow.message_id,
-               (CampaignMessageRow.subject_id.is_not(None),), CampaignMessageRow.sent_at), campaign)  # fmt: skip
+    add(
+        Source(
+            "campaign_message",
+            CampaignMessageRow,
+            CampaignMessageRow.message_id,
+            (CampaignMessageRow.subject_id.is_not(None),),
+            CampaignMessageRow.sent_at,
+        ),
+        campaign,
+    )
     return out
 
 
@@ -192,18 +239,22 @@ class RetentionSweep:
 
     # -- the SQL of one kind under its rule ------------------------------------------------
 
-    def _facts(self) -> object:
+    def _facts(self) -> Any:
         marketing = self.policy.marketing
         return sweep_sql.subject_facts(self.organisation, marketing.purpose if marketing else None)
 
-    def due(self, item: Sweepable, as_of: date) -> object:
+    def due(self, item: Sweepable, as_of: date) -> Any:
         facts = self._facts()
         query = sweep_sql.due_items(self.organisation, item.source, plan(item.rule, as_of), facts)
         if item.child is not None:
-            columns = FactColumns(born=facts.c.born, last_seen=facts.c.last_seen,  # type: ignore[attr-defined]
-                                  end_of_treatment=facts.c.end_of_treatment, died=facts.c.died)  # type: ignore[attr-defined]  # fmt: skip
+            columns = FactColumns(
+                born=facts.c.born,
+                last_seen=facts.c.last_seen,
+                end_of_treatment=facts.c.end_of_treatment,
+                died=facts.c.died,
+            )
             child: DuePlan = plan(item.child, as_of)
-            query = query.where(or_(facts.c.born.is_(None), due(child, columns)))  # type: ignore[attr-defined]
+            query = query.where(or_(facts.c.born.is_(None), due(child, columns)))
         return query
 
     # -- the run ---------------------------------------------------------------------------
@@ -216,6 +267,8 @@ class RetentionSweep:
             report.shredded += self._finish_shreds()
         for item in self.items:
             self._sweep(item, as_of, report)
+        for rule in dict.fromkeys(i.rule.key for i in self.items):
+            self._review(rule, as_of, report)
         self._dispose_approved(as_of, report)
         self._finish(report)
         return report
@@ -234,39 +287,56 @@ class RetentionSweep:
                 if unfinished is not None:
                     return unfinished
             run_id = str(uuid.uuid4())
-            session.add(RetentionRunRow(organisation_id=self.organisation, run_id=run_id, as_of=as_of,
-                                        started_at=self.store.clock.now(), dry_run=dry_run,
-                                        started_by=self.actor.actor, counts="{}"))  # fmt: skip
+            session.add(
+                RetentionRunRow(
+                    organisation_id=self.organisation,
+                    run_id=run_id,
+                    as_of=as_of,
+                    started_at=self.store.clock.now(),
+                    dry_run=dry_run,
+                    started_by=self.actor.actor,
+                    counts="{}",
+                )
+            )
         return run_id
 
     def _sweep(self, item: Sweepable, as_of: date, report: RunReport) -> None:
         rule, source = item.rule, item.source
         query = self.due(item, as_of)
         if rule.action is RetentionAction.REVIEW:
-            units = sweep_sql.reviewable(self.organisation, rule.key, as_of, source, query)  # type: ignore[arg-type]
-            key = f"{rule.key}/{source.kind}/review"
-            with self.store.sessions.begin() as session:
-                if report.dry_run:
-                    n = sweep_sql.count(session, units)
-                else:
-                    n = sweep_sql.open_reviews(session, self.organisation, rule.key, as_of,
-                                               self.review_role, report.run_id, units)  # fmt: skip
-                    self._certify(session, report, rule, source.kind, "review", n, key)
-            self._add(report, key, n)
             return
         anonymise = source.table is CampaignMessageRow
         action = "anonymise" if anonymise else "delete"
         key = f"{rule.key}/{source.kind}/{action}"
         with self.store.sessions.begin() as session:
             if report.dry_run:
-                n = sweep_sql.count(session, query)  # type: ignore[arg-type]
+                n = sweep_sql.count(session, query)
             elif anonymise:
-                n = sweep_sql.anonymise_items(session, self.organisation, query)  # type: ignore[arg-type]
+                n = sweep_sql.anonymise_items(session, self.organisation, query)
                 self._certify(session, report, rule, source.kind, action, n, key)
             else:
-                n = sweep_sql.delete_items(session, self.organisation, source, query)  # type: ignore[arg-type]
+                n = sweep_sql.delete_items(session, self.organisation, source, query)
                 self._certify(session, report, rule, source.kind, action, n, key)
         self._add(report, key, n)
+
+    def _review(self, key: str, as_of: date, report: RunReport) -> None:
+        """Open one review per unit due under a review rule, across every kind it governs."""
+        items = [i for i in self.items if i.rule.key == key]
+        rule = items[0].rule
+        if rule.action is not RetentionAction.REVIEW:
+            return
+        due = [(i.source, self.due(i, as_of)) for i in items]
+        units = sweep_sql.reviewable(self.organisation, key, as_of, due)
+        count_key = f"{key}/review"
+        with self.store.sessions.begin() as session:
+            if report.dry_run:
+                n = sweep_sql.count(session, units)
+            else:
+                n = sweep_sql.open_reviews(
+                    session, self.organisation, key, as_of, self.review_role, report.run_id, units
+                )
+                self._certify(session, report, rule, "record", "review", n, count_key)
+        self._add(report, count_key, n)
 
     def _dispose_approved(self, as_of: date, report: RunReport) -> None:
         reviewed = [i for i in self.items if i.rule.action is RetentionAction.REVIEW]
@@ -313,16 +383,28 @@ class RetentionSweep:
             store_erasure.end_care(session, org, subject)
             store_erasure.unlink_campaigns(session, org, subject)
         if whole:
-            session.execute(delete(RetentionFactRow).where(
-                RetentionFactRow.organisation_id == org, RetentionFactRow.subject_id.in_(whole)))  # fmt: skip
-            session.add_all(RetentionShredRow(organisation_id=org, subject_id=s, run_id=report.run_id,
-                                              queued_at=now) for s in whole)  # fmt: skip
+            session.execute(
+                delete(RetentionFactRow).where(
+                    RetentionFactRow.organisation_id == org, RetentionFactRow.subject_id.in_(whole)
+                )
+            )
+            session.add_all(
+                RetentionShredRow(
+                    organisation_id=org, subject_id=s, run_id=report.run_id, queued_at=now
+                )
+                for s in whole
+            )
         sweep_sql.mark_disposed(session, org, batch, report.run_id, now)
         events = [
-            self._event(subject, "erase", [], "retention disposal: everything held about the patient "
-                        f"disposed of after review, key destroyed (crypto-shredding); run {report.run_id}")
+            self._event(
+                subject,
+                "erase",
+                [],
+                "retention disposal: everything held about the patient "
+                f"disposed of after review, key destroyed (crypto-shredding); run {report.run_id}",
+            )
             for subject in whole
-        ]  # fmt: skip
+        ]
         if events:
             append(session, org, events, self.store.notary(org))
         self._add(report, "subjects/whole/shred", len(whole))
@@ -330,18 +412,27 @@ class RetentionSweep:
     def _finish_shreds(self) -> int:
         """Destroy the key of every subject a committed batch queued (the vault's shred)."""
         with self.store.sessions() as session:
-            pending = list(session.scalars(select(RetentionShredRow.subject_id).where(
-                RetentionShredRow.organisation_id == self.organisation,
-                RetentionShredRow.shredded_at.is_(None))))  # fmt: skip
+            pending = list(
+                session.scalars(
+                    select(RetentionShredRow.subject_id).where(
+                        RetentionShredRow.organisation_id == self.organisation,
+                        RetentionShredRow.shredded_at.is_(None),
+                    )
+                )
+            )
         vault = self.store.vault.for_organisation(self.organisation)
         for subject in pending:
             vault.shred_subject(subject)
         if pending:
             with self.store.sessions.begin() as session:
-                session.execute(update(RetentionShredRow).where(
-                    RetentionShredRow.organisation_id == self.organisation,
-                    RetentionShredRow.subject_id.in_(pending),
-                ).values(shredded_at=self.store.clock.now()))  # fmt: skip
+                session.execute(
+                    update(RetentionShredRow)
+                    .where(
+                        RetentionShredRow.organisation_id == self.organisation,
+                        RetentionShredRow.subject_id.in_(pending),
+                    )
+                    .values(shredded_at=self.store.clock.now())
+                )
         return len(pending)
 
     def _finish(self, report: RunReport) -> None:
@@ -361,26 +452,55 @@ class RetentionSweep:
                     if report.unverified
                     else ""
                 )
-                append(session, self.organisation, [self._event(
-                    None, "dispose", ["retention:run"],
-                    f"retention run certificate: run {report.run_id} as of {report.as_of}: "
-                    f"{total} item(s): {summary}{unverified}")], self.store.notary(self.organisation))  # fmt: skip
+                append(
+                    session,
+                    self.organisation,
+                    [
+                        self._event(
+                            None,
+                            "dispose",
+                            ["retention:run"],
+                            f"retention run certificate: run {report.run_id} as of {report.as_of}: "
+                            f"{total} item(s): {summary}{unverified}",
+                        )
+                    ],
+                    self.store.notary(self.organisation),
+                )
 
     # -- certificates ----------------------------------------------------------------------
 
     def _event(self, subject: str | None, action: str, rules: list[str], reason: str) -> AuditEvent:
-        return AuditEvent(at=self.store.clock.now(), actor=self.actor.actor, role="system",
-                          purpose="retention", subject=subject, action=action, outcome="allowed",
-                          rule_ids=rules, request_id=None, reason=reason)  # fmt: skip
+        return AuditEvent(
+            at=self.store.clock.now(),
+            actor=self.actor.actor,
+            role="system",
+            purpose="retention",
+            subject=subject,
+            action=action,
+            outcome="allowed",
+            rule_ids=rules,
+            request_id=None,
+            reason=reason,
+        )
 
-    def _certify(self, session: Session, report: RunReport, rule: RetentionRule, kind: str,
-                 action: str, n: int, key: str) -> None:  # fmt: skip
+    def _certify(
+        self,
+        session: Session,
+        report: RunReport,
+        rule: RetentionRule,
+        kind: str,
+        action: str,
+        n: int,
+        key: str,
+    ) -> None:
         if not n:
             return
         verified = "source verified" if _verified(rule) else "source NOT verified in a primary text"
-        reason = (f"retention certificate: run {report.run_id} as of {report.as_of}: {n} {kind} "
-                  f"item(s) {VERBS[action]} under rule {rule.key} "
-                  f"({rule.citation or 'no citation'}; {verified})")  # fmt: skip
+        reason = (
+            f"retention certificate: run {report.run_id} as of {report.as_of}: {n} {kind} "
+            f"item(s) {VERBS[action]} under rule {rule.key} "
+            f"({rule.citation or 'no citation'}; {verified})"
+        )
         event = self._event(None, action, [f"retention:{rule.key}"], reason)
         event = AuditEvent(**{**event.__dict__, "categories": [kind]})
         append(session, self.organisation, [event], self.store.notary(self.organisation))

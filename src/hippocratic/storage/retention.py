@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Date, Index, String, Text, and_, exists, or_
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.rights_request import RightsRequestRow
@@ -138,7 +138,7 @@ class RetentionShredRow(Base):
     shredded_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
 
 
-def subject_held(organisation: str, subject: KeyedColumnElement[str]) -> ColumnElement[bool]:
+def subject_held(organisation: str, subject: Any) -> ColumnElement[bool]:
     """True where a hold on the whole subject is in place, or a rights request of theirs is
     still open (a request in progress holds everything about them)."""
     hold = exists().where(

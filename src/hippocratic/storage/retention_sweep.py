@@ -23,9 +23,11 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     literal,
     select,
     tuple_,
+    union,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -204,17 +206,21 @@ def anonymise_items(session: Session, organisation: str, items: Select[Any]) -> 
 def _unit(source: Source, items: Select[Any]) -> Any:
     sub = items.subquery()
     if source.subject_level:
-        return select(sub.c.subject_id, literal("record", String).label("kind"),
-                      sub.c.subject_id.label("item")).distinct()  # fmt: skip
+        return select(
+            sub.c.subject_id,
+            literal("record", String).label("kind"),
+            sub.c.subject_id.label("item"),
+        )
     return select(sub.c.subject_id, literal(source.kind, String).label("kind"), sub.c.item)
 
 
 def reviewable(
-    organisation: str, rule: str, as_of: date, source: Source, items: Select[Any]
+    organisation: str, rule: str, as_of: date, due: Sequence[tuple[Source, Select[Any]]]
 ) -> Any:
-    """Units (subject, kind, item) due under a review rule and not already under review: no
-    undecided review, no decision to keep that still runs, no disposal still to do."""
-    unit = _unit(source, items).subquery()
+    """Units (subject, kind, item) due under a review rule, from every source it governs, and
+    not already under review: no undecided review, no decision to keep that still runs, no
+    disposal still to do. A subject's whole record is one unit, whatever it is made of."""
+    unit = union(*(_unit(source, items) for source, items in due)).subquery()
     review = RetentionReviewRow
     pending = exists().where(
         review.organisation_id == organisation,
@@ -242,12 +248,19 @@ def open_reviews(
     sub = units.subquery()
     review_id = literal(f"{run_id}:{rule}:") + sub.c.kind + literal(":") + sub.c.item
     rows = select(
-        literal(organisation, String), review_id, sub.c.subject_id, literal(rule, String),
-        sub.c.kind, sub.c.item, literal(as_of, Date), literal(role, String),
+        literal(organisation, String),
+        review_id,
+        sub.c.subject_id,
+        literal(rule, String),
+        sub.c.kind,
+        sub.c.item,
+        literal(as_of, Date),
+        literal(role, String),
         literal(run_id, String),
-    )  # fmt: skip
-    result = session.execute(
-        RetentionReviewRow.__table__.insert().from_select(  # type: ignore[attr-defined]
+    )
+    result = session.connection().execute(
+        insert(RetentionReviewRow)
+        .from_select(
             [
                 "organisation_id",
                 "review_id",
@@ -260,9 +273,10 @@ def open_reviews(
                 "opened_run",
             ],
             rows,
-        )  # fmt: skip
+        )
+        .returning(RetentionReviewRow.review_id)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(result.all())
 
 
 def approved(organisation: str, rule: str, source: Source) -> Select[Any]:
