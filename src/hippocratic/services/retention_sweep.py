@@ -29,6 +29,7 @@ from hippocratic.domain.retention_due import DuePlan, plan
 from hippocratic.policy.document import Policy
 from hippocratic.policy.retention import RetentionAction, RetentionRule, RetentionTrigger
 from hippocratic.services.actor import Actor
+from hippocratic.services.clinic_service import LONDON
 from hippocratic.services.store import Store
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage import retention_sweep as sweep_sql
@@ -89,7 +90,7 @@ class RunReport:
     shredded: int = 0
 
 
-def _verified(rule: RetentionRule) -> bool:
+def verified(rule: RetentionRule) -> bool:
     source = SOURCES.get(rule.source or "")
     return bool(source and source.verified)
 
@@ -239,12 +240,12 @@ class RetentionSweep:
 
     # -- the SQL of one kind under its rule ------------------------------------------------
 
-    def _facts(self) -> Any:
+    def facts(self) -> Any:
         marketing = self.policy.marketing
         return sweep_sql.subject_facts(self.organisation, marketing.purpose if marketing else None)
 
     def due(self, item: Sweepable, as_of: date) -> Any:
-        facts = self._facts()
+        facts = self.facts()
         query = sweep_sql.due_items(self.organisation, item.source, plan(item.rule, as_of), facts)
         if item.child is not None:
             columns = FactColumns(
@@ -262,7 +263,7 @@ class RetentionSweep:
     def run(self, as_of: date, *, dry_run: bool = False) -> RunReport:
         run_id = self._start(as_of, dry_run)
         report = RunReport(run_id, self.organisation, as_of, dry_run)
-        report.unverified = sorted({i.rule.key for i in self.items if not _verified(i.rule)})
+        report.unverified = sorted({i.rule.key for i in self.items if not verified(i.rule)})
         if not dry_run:
             report.shredded += self._finish_shreds()
         for item in self.items:
@@ -495,11 +496,11 @@ class RetentionSweep:
     ) -> None:
         if not n:
             return
-        verified = "source verified" if _verified(rule) else "source NOT verified in a primary text"
+        checked = "source verified" if verified(rule) else "source NOT verified in a primary text"
         reason = (
             f"retention certificate: run {report.run_id} as of {report.as_of}: {n} {kind} "
             f"item(s) {VERBS[action]} under rule {rule.key} "
-            f"({rule.citation or 'no citation'}; {verified})"
+            f"({rule.citation or 'no citation'}; {checked})"
         )
         event = self._event(None, action, [f"retention:{rule.key}"], reason)
         event = AuditEvent(**{**event.__dict__, "categories": [kind]})
@@ -520,3 +521,43 @@ def days(start: date, end: date) -> Iterator[date]:
     while day <= end:
         yield day
         day = date.fromordinal(day.toordinal() + 1)
+
+
+def missed_days(store: Store, organisation: str, today: date) -> list[date]:
+    """The days the daily sweep still owes, oldest first: a run killed on a day is that day
+    again; after the last finished run, every day up to today; with no run yet, today."""
+    with store.sessions() as session:
+        unfinished = session.scalar(
+            select(func.min(RetentionRunRow.as_of)).where(
+                RetentionRunRow.organisation_id == organisation,
+                RetentionRunRow.dry_run.is_(False),
+                RetentionRunRow.finished_at.is_(None),
+            )
+        )
+        last = session.scalar(
+            select(func.max(RetentionRunRow.as_of)).where(
+                RetentionRunRow.organisation_id == organisation,
+                RetentionRunRow.dry_run.is_(False),
+                RetentionRunRow.finished_at.is_not(None),
+            )
+        )
+    if unfinished is not None:
+        start = unfinished
+    elif last is not None:
+        start = date.fromordinal(last.toordinal() + 1)
+    else:
+        start = today
+    return list(days(start, today))
+
+
+def catch_up(store: Store, organisation: str, today: date) -> list[RunReport]:
+    """Run the sweep for every day missed, in order, each day's run recorded; none skipped."""
+    return [
+        RetentionSweep(store, organisation).run(day)
+        for day in missed_days(store, organisation, today)
+    ]
+
+
+def store_today(store: Store) -> date:
+    """Today in the UK, by the store's clock."""
+    return store.clock.now().astimezone(LONDON).date()
