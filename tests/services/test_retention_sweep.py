@@ -11,17 +11,20 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from tests.services.clinic import actor, agree
 
+from hippocratic.domain.consent import ConsentKind
 from hippocratic.services.actor import Actor
 from hippocratic.services.audit import verify_store
+from hippocratic.services.records import Records
 from hippocratic.services.retention_desk import RetentionDesk
-from hippocratic.services.retention_sweep import RetentionSweep
+from hippocratic.services.retention_sweep import RetentionSweep, catch_up
 from hippocratic.services.store import Store
 from hippocratic.storage.campaign import CampaignMessageRow, CampaignRow
 from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow, PaymentRow
 from hippocratic.storage.ledger import AuditEventRow
 from hippocratic.storage.record import SubjectFieldRow
-from hippocratic.storage.retention import RetentionReviewRow
+from hippocratic.storage.retention import RetentionFactRow, RetentionReviewRow
 from hippocratic.storage.subject import SubjectRow
 
 ORG = "harmonic"
@@ -274,3 +277,106 @@ def test_a_dry_run_changes_nothing_and_reports_the_same_counts(store: Store) -> 
     assert open_reviews(store, subject) == []
     real = run(store, date(2034, 1, 10))
     assert {k: v for k, v in dry.items() if v} == {k: v for k, v in real.items() if v}
+
+
+@pytest.mark.promise("S0-77")
+def test_a_death_never_shortens_retention_8_years_after_death(store: Store) -> None:
+    subject = patient(store)
+    RetentionDesk(store, DPO).record_facts(subject, died=date(2026, 6, 1))
+    move(store, date(2034, 5, 31))
+    run(store, date(2034, 5, 31))  # 8 years after the last visit, not yet 8 after death
+    assert open_reviews(store, subject) == []
+    move(store, date(2034, 6, 1))
+    run(store, date(2034, 6, 1))
+    assert [r.due for r in open_reviews(store, subject)] == [date(2034, 6, 1)]
+
+
+@pytest.mark.promise("L-07")
+def test_a_childs_date_of_birth_given_at_registration_sets_the_childrens_rule(
+    store: Store,
+) -> None:
+    reception = Records(store, actor(ORG, "rita"))
+    child = reception.register(
+        "care",
+        {
+            "full_name": "Kit Example",
+            "date_of_birth": "2015-04-02",
+            "email": "kit@example.org",
+            "phone": "07700 900123",
+        },
+    )
+    adult = reception.register(
+        "care",
+        {
+            "full_name": "Ada Example",
+            "date_of_birth": "1984-03-02",
+            "email": "ada@example.org",
+            "phone": "07700 900124",
+        },
+    )
+    with store.sessions() as session:
+        kept = {row.subject_id: row.born_on for row in session.scalars(select(RetentionFactRow))}
+    assert kept == {child: date(2015, 4, 2)}  # an adult's stays ciphertext only
+    with store.sessions.begin() as session:
+        session.add(appointment(ORG, child, AT))
+        session.add(appointment(ORG, adult, AT))
+    move(store, date(2040, 4, 1))
+    run(store, date(2040, 4, 1))
+    assert open_reviews(store, child) == [] and len(open_reviews(store, adult)) == 1
+    move(store, date(2040, 4, 2))
+    run(store, date(2040, 4, 2))
+    assert [r.due for r in open_reviews(store, child)] == [date(2040, 4, 2)]  # 25th birthday
+
+
+@pytest.mark.promise("S1-31")
+def test_harmony_marketing_data_goes_on_opt_out(store: Store) -> None:
+    reception = Records(store, actor("harmony", "rhea"))
+    subject = reception.register(
+        "service_delivery", {"full_name": "Bo Example", "email": "bo@example.org"}
+    )
+    marketer = Actor("harmony", "operator", "marketing")
+    agree(store, marketer, subject, "marketing", ("email",))
+    sent = store.clock.now()
+    with store.sessions.begin() as session:
+        session.add(
+            CampaignRow(
+                organisation_id="harmony",
+                campaign_id="c1",
+                name="News",
+                purpose="marketing",
+                channel="email",
+                subject_line="Hi",
+                body="b",
+                criteria="[]",
+                created_by="m",
+                created_at=sent,
+                sent_at=sent,
+            )
+        )
+        session.add(
+            CampaignMessageRow(
+                organisation_id="harmony",
+                message_id="m1",
+                campaign_id="c1",
+                subject_id=subject,
+                channel="email",
+                status="sent",
+                sent_at=sent,
+            )
+        )
+    sweep = RetentionSweep(store, "harmony")
+    assert sweep.run(date(2030, 1, 1)).counts["marketing_data/campaign_message/anonymise"] == 0
+    move(store, date(2031, 3, 3))
+    agree(store, marketer, subject, "marketing", ("email",), ConsentKind.WITHDRAWN)
+    assert sweep.run(date(2031, 3, 2)).counts["marketing_data/campaign_message/anonymise"] == 0
+    assert sweep.run(date(2031, 3, 3)).counts["marketing_data/campaign_message/anonymise"] == 1
+    with store.sessions() as session:
+        assert session.get(CampaignMessageRow, ("harmony", "m1")).subject_id is None  # type: ignore[union-attr]
+
+
+def test_the_daily_job_catches_up_every_missed_day_in_order(store: Store) -> None:
+    move(store, date(2027, 1, 1))
+    assert [r.as_of for r in catch_up(store, ORG, date(2027, 1, 1))] == [date(2027, 1, 1)]
+    assert catch_up(store, ORG, date(2027, 1, 1)) == []  # done today
+    ran = [r.as_of for r in catch_up(store, ORG, date(2027, 1, 4))]
+    assert ran == [date(2027, 1, 2), date(2027, 1, 3), date(2027, 1, 4)]

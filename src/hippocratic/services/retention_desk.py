@@ -12,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hippocratic.domain.calendar import age_on
 from hippocratic.errors import Conflict, InputError, NotFound
 from hippocratic.services.clinic_service import ClinicService
 from hippocratic.storage.ledger import AuditEvent, append
@@ -22,10 +21,9 @@ from hippocratic.storage.retention import (
     RetentionHoldRow,
     RetentionReviewRow,
     ReviewDecision,
+    keep_child_birth_date,
 )
 from hippocratic.storage.subject import SubjectRow
-
-CHILD_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -262,6 +260,10 @@ class RetentionDesk(ClinicService):
             raise InputError("the date of death is before the date of birth", field="died")
         with self.store.sessions.begin() as session:
             self._subject(session, subject)
+            if born is not None:
+                keep_child_birth_date(
+                    session, self.organisation, subject, born, self.now(), self.actor.actor
+                )
             row = session.get(RetentionFactRow, (self.organisation, subject))
             if row is None:
                 row = RetentionFactRow(
@@ -271,8 +273,6 @@ class RetentionDesk(ClinicService):
                     updated_by=self.actor.actor,
                 )
                 session.add(row)
-            if born is not None and age_on(born, today) < CHILD_AGE:
-                row.born_on = born
             if died is not None:
                 row.died_on = died
             if end_of_treatment is not None:

@@ -25,8 +25,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Date, Index, String, Text, and_, exists, or_
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hippocratic.domain.calendar import age_on
 from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.rights_request import RightsRequestRow
 from hippocratic.storage.subject import subject_fk
@@ -165,3 +166,24 @@ def record_held(organisation: str, kind: str, record: ColumnElement[str]) -> Col
             RetentionHoldRow.lifted_at.is_(None),
         )
     )
+
+
+CHILD_AGE = 18
+DATE_OF_BIRTH = "user.demographic.date_of_birth"
+
+
+def keep_child_birth_date(
+    session: Session, organisation: str, subject: str, born: date | None, at: datetime, by: str
+) -> None:
+    """Keep a date of birth in the clear for retention only while the patient is a child on
+    the day it is written (the children's rule needs it in SQL); an adult's is dropped."""
+    row = session.get(RetentionFactRow, (organisation, subject))
+    child = born is not None and age_on(born, at.date()) < CHILD_AGE
+    if row is None and not child:
+        return
+    if row is None:
+        row = RetentionFactRow(organisation_id=organisation, subject_id=subject, updated_at=at,
+                               updated_by=by)  # fmt: skip
+        session.add(row)
+    row.born_on = born if child else None
+    row.updated_at, row.updated_by = at, by
