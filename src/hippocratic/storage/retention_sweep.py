@@ -222,17 +222,17 @@ def reviewable(
     disposal still to do. A subject's whole record is one unit, whatever it is made of."""
     unit = union(*(_unit(source, items) for source, items in due)).subquery()
     review = RetentionReviewRow
-    pending = exists().where(
+    # NOT IN over the reviews as they stand, not NOT EXISTS: PostgreSQL hashes the subquery
+    # once, before the insert, instead of scanning the table it is inserting into per row
+    pending = select(review.subject_id, review.item_kind, review.item_id).where(
         review.organisation_id == organisation,
-        review.subject_id == unit.c.subject_id,
         review.rule == rule,
-        review.item_kind == unit.c.kind,
-        review.item_id == unit.c.item,
         (review.decided_at.is_(None))
         | ((review.decision == "keep") & (review.keep_until > literal(as_of, Date)))
         | ((review.decision == "dispose") & review.disposed_at.is_(None)),
     )
-    return select(unit.c.subject_id, unit.c.kind, unit.c.item).where(~pending)
+    keys = tuple_(unit.c.subject_id, unit.c.kind, unit.c.item)
+    return select(unit.c.subject_id, unit.c.kind, unit.c.item).where(keys.not_in(pending))
 
 
 def open_reviews(
