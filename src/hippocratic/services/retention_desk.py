@@ -179,12 +179,15 @@ class RetentionDesk(ClinicService):
             return _hold(row)
 
     def holds(self, *, include_lifted: bool = False) -> list[Hold]:
+        """The holds in place (or all), oldest first; the look is audited."""
+        self.require_dpo("see the legal holds")
         query = select(RetentionHoldRow).where(
             RetentionHoldRow.organisation_id == self.organisation
         )
         if not include_lifted:
             query = query.where(RetentionHoldRow.lifted_at.is_(None))
-        with self.store.sessions() as session:
+        with self.store.sessions.begin() as session:
+            self._record(session, None, "search", "legal holds listed")
             rows = session.scalars(
                 query.order_by(RetentionHoldRow.placed_at, RetentionHoldRow.hold_id)
             )
@@ -193,12 +196,15 @@ class RetentionDesk(ClinicService):
     # -- reviews ---------------------------------------------------------------------------
 
     def reviews(self, *, open_only: bool = True) -> list[Review]:
+        """The reviews waiting (or all), oldest due first; the look is audited."""
+        self.require_dpo("see the retention reviews")
         query = select(RetentionReviewRow).where(
             RetentionReviewRow.organisation_id == self.organisation
         )
         if open_only:
             query = query.where(RetentionReviewRow.decided_at.is_(None))
-        with self.store.sessions() as session:
+        with self.store.sessions.begin() as session:
+            self._record(session, None, "search", "retention reviews listed")
             rows = session.scalars(
                 query.order_by(RetentionReviewRow.due, RetentionReviewRow.review_id)
             )
