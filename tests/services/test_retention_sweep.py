@@ -380,3 +380,81 @@ def test_the_daily_job_catches_up_every_missed_day_in_order(store: Store) -> Non
     assert catch_up(store, ORG, date(2027, 1, 1)) == []  # done today
     ran = [r.as_of for r in catch_up(store, ORG, date(2027, 1, 4))]
     assert ran == [date(2027, 1, 2), date(2027, 1, 3), date(2027, 1, 4)]
+
+
+def _approve_all(store: Store, day: date) -> None:
+    move(store, day)
+    run(store, day)
+    desk = RetentionDesk(store, DPO)
+    for review in desk.reviews():
+        desk.decide(review.review_id, "dispose", "no further care expected")
+
+
+@pytest.mark.promise("S1-29")
+def test_an_invoice_keeps_its_appointment_until_the_invoice_goes_then_the_patient_is_shredded(
+    store: Store,
+) -> None:
+    subject = patient(store, seen=None)
+    visit = appointment(ORG, subject, AT)
+    with store.sessions.begin() as session:
+        session.add(visit)
+        session.flush()
+        session.add(
+            PaymentRow(
+                organisation_id=ORG,
+                payment_id="p1",
+                subject_id=subject,
+                appointment_id=visit.appointment_id,
+                method=b"x",
+                amount_pence=9000,
+                currency="GBP",
+                status="paid",
+                taken_by="billing",
+                taken_at=datetime(2030, 1, 1, 10, tzinfo=UTC),
+            )
+        )
+    _approve_all(store, date(2034, 1, 10))
+    run(store, date(2034, 1, 11))
+    assert fields_of(store, subject) == 0  # the name goes with the record
+    assert not store.vault.is_erased(ORG, subject)  # the invoice, and its appointment, stay
+    with store.sessions() as session:
+        assert session.get(AppointmentRow, (ORG, visit.appointment_id)) is not None
+    assert run(store, date(2036, 12, 31))["subjects/whole/shred"] == 0
+    counts = run(store, date(2037, 1, 1))  # 6 years after the assumed year end: the invoice goes
+    assert counts["financial_record/payment/delete"] == 1 and counts["subjects/whole/shred"] == 1
+    assert store.vault.is_erased(ORG, subject)
+
+
+def test_a_hold_on_one_record_keeps_it_and_its_disposal_waits_for_the_lift(store: Store) -> None:
+    subject = patient(store)
+    with store.sessions() as session:
+        visit = session.scalars(
+            select(AppointmentRow.appointment_id).where(AppointmentRow.subject_id == subject)
+        ).one()
+    _approve_all(store, date(2034, 1, 10))
+    desk = RetentionDesk(store, DPO)
+    hold = desk.place_hold(
+        subject,
+        "investigation",
+        "incident review",
+        "quality lead",
+        record_kind="appointment",
+        record_id=visit,
+    )
+    run(store, date(2034, 1, 11))
+    assert fields_of(store, subject) == 0 and not store.vault.is_erased(ORG, subject)
+    desk.lift_hold(hold.hold_id, "review closed")
+    assert run(store, date(2034, 1, 12))["subjects/whole/shred"] == 1
+    assert store.vault.is_erased(ORG, subject)
+
+
+def test_decisions_are_carried_out_batch_after_batch(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hippocratic.services.retention_sweep as sweep
+
+    monkeypatch.setattr(sweep, "BATCH", 2)
+    subjects = [patient(store) for _ in range(5)]
+    _approve_all(store, date(2034, 1, 10))
+    assert run(store, date(2034, 1, 11))["subjects/whole/shred"] == 5
+    assert all(store.vault.is_erased(ORG, s) for s in subjects)

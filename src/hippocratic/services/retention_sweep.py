@@ -351,17 +351,13 @@ class RetentionSweep:
                         sweep_sql.count(session, query),
                     )
             return
-        done: set[str] = set()
+        after = ""
         while True:
             with self.store.sessions.begin() as session:
-                batch = [
-                    s
-                    for s in sweep_sql.subjects_with_approvals(session, self.organisation, BATCH)
-                    if s not in done
-                ]
+                batch = sweep_sql.subjects_with_approvals(session, self.organisation, BATCH, after)
                 if not batch:
                     break
-                done.update(batch)
+                after = batch[-1]
                 self._dispose_batch(session, batch, report)
             report.shredded += self._finish_shreds()
 
@@ -378,6 +374,18 @@ class RetentionSweep:
             if n:
                 self._certify(session, report, item.rule, item.source.kind, "dispose", n, key)
             self._add(report, key, n)
+        left: set[tuple[str, str, str, str]] = set()
+        for item in self.items:
+            if item.rule.action is not RetentionAction.REVIEW:
+                continue
+            remaining = sweep_sql.approved(org, item.rule.key, item.source, with_held=True)
+            for subject, record in session.execute(
+                remaining.where(item.source.table.subject_id.in_(batch))
+            ):
+                unit = (
+                    ("record", subject) if item.source.subject_level else (item.source.kind, record)
+                )
+                left.add((subject, item.rule.key, *unit))
         tables = list(dict.fromkeys(store_erasure.RECORD_TABLES.values()))
         whole = sweep_sql.emptied(session, org, batch, tables)
         for subject in whole:
@@ -395,7 +403,7 @@ class RetentionSweep:
                 )
                 for s in whole
             )
-        sweep_sql.mark_disposed(session, org, batch, report.run_id, now)
+        sweep_sql.mark_disposed(session, org, batch, left, report.run_id, now)
         events = [
             self._event(
                 subject,

@@ -279,16 +279,18 @@ def open_reviews(
     return len(result.all())
 
 
-def approved(organisation: str, rule: str, source: Source) -> Select[Any]:
+def approved(
+    organisation: str, rule: str, source: Source, *, with_held: bool = False
+) -> Select[Any]:
     """(subject_id, item) of the source's records whose review decided to dispose of them and
-    which are not yet disposed of, holds excepted."""
+    which are not yet disposed of, holds excepted (unless ``with_held``)."""
     review = RetentionReviewRow
     table = source.table
     if source.subject_level:
         match = and_(review.item_kind == "record", review.item_id == table.subject_id)
     else:
         match = and_(review.item_kind == source.kind, review.item_id == source.item)
-    return select(table.subject_id.label("subject_id"), source.item.label("item")).where(
+    query = select(table.subject_id.label("subject_id"), source.item.label("item")).where(
         table.organisation_id == organisation,
         *source.where,
         exists().where(
@@ -299,31 +301,53 @@ def approved(organisation: str, rule: str, source: Source) -> Select[Any]:
             review.disposed_at.is_(None),
             match,
         ),
+    )
+    if with_held:
+        return query
+    return query.where(
         ~subject_held(organisation, table.subject_id),
         ~record_held(organisation, source.kind, source.item),
     )
 
 
 def mark_disposed(
-    session: Session, organisation: str, subjects: Sequence[str], run_id: str, at: datetime
+    session: Session,
+    organisation: str,
+    subjects: Sequence[str],
+    left: set[tuple[str, str, str, str]],
+    run_id: str,
+    at: datetime,
 ) -> int:
-    """The dispose decisions on these subjects are carried out (by this run)."""
-    result = session.execute(
-        update(RetentionReviewRow)
-        .where(
-            RetentionReviewRow.organisation_id == organisation,
-            RetentionReviewRow.subject_id.in_(list(subjects)),
-            RetentionReviewRow.decision == "dispose",
-            RetentionReviewRow.disposed_at.is_(None),
-            ~subject_held(organisation, RetentionReviewRow.subject_id),
+    """The dispose decisions on these subjects are carried out (by this run), except those
+    with something ``left`` (subject, rule, unit kind, unit item): a record a hold keeps, or one
+    a kept record points at, which a later run disposes of when it can."""
+    review = RetentionReviewRow
+    rows = session.execute(
+        select(
+            review.review_id, review.subject_id, review.rule, review.item_kind, review.item_id
+        ).where(
+            review.organisation_id == organisation,
+            review.subject_id.in_(list(subjects)),
+            review.decision == "dispose",
+            review.disposed_at.is_(None),
         )
-        .values(disposed_at=at, disposed_run=run_id)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ).all()
+    done = [row[0] for row in rows if tuple(row[1:]) not in left]
+    if done:
+        session.execute(
+            update(review)
+            .where(review.organisation_id == organisation, review.review_id.in_(done))
+            .values(disposed_at=at, disposed_run=run_id)
+            .execution_options(synchronize_session=False)
+        )
+    return len(done)
 
 
-def subjects_with_approvals(session: Session, organisation: str, limit: int) -> list[str]:
+def subjects_with_approvals(
+    session: Session, organisation: str, limit: int, after: str = ""
+) -> list[str]:
+    """The next ``limit`` subjects (in id order, after ``after``) with a decision to dispose
+    still to carry out and no hold on them."""
     review = RetentionReviewRow
     return list(
         session.scalars(
@@ -332,6 +356,7 @@ def subjects_with_approvals(session: Session, organisation: str, limit: int) -> 
                 review.organisation_id == organisation,
                 review.decision == "dispose",
                 review.disposed_at.is_(None),
+                review.subject_id > after,
                 ~subject_held(organisation, review.subject_id),
             )
             .group_by(review.subject_id)
