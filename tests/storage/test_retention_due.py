@@ -49,7 +49,7 @@ def _facts(rng: random.Random) -> dict[str, date | None]:
     return facts
 
 
-@pytest.mark.promise("S0-34", "S0-76", "S0-77", "S1-29", "S1-30", "S1-31", "L-07")
+@pytest.mark.promise("S0-76", "S0-77", "L-07")
 def test_the_sql_test_of_due_agrees_with_the_calculus(database_url: str) -> None:
     rng = random.Random(15)
     rows = [{"id": i, **_facts(rng)} for i in range(600)]

@@ -91,8 +91,12 @@ class RunReport:
 
 
 def verified(rule: RetentionRule) -> bool:
+    """True only if the rule's source is verified in a primary text and no date has to be
+    assumed: the store holds no financial year end, so a rule that runs from one assumes the
+    latest possible (12 months after the record), as ``disposal`` does, and is not verified."""
     source = SOURCES.get(rule.source or "")
-    return bool(source and source.verified)
+    assumed = rule.trigger is RetentionTrigger.FINANCIAL_YEAR_END
+    return bool(source and source.verified) and not assumed
 
 
 def sweepables(policy: Policy) -> list[Sweepable]:
