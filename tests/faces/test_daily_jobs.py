@@ -9,7 +9,7 @@ import pytest
 
 from hippocratic.domain.clock import FixedClock
 from hippocratic.faces.daily_jobs import DailyJobs
-from hippocratic.services import retention_sweep
+from hippocratic.services import retention_jobs
 from hippocratic.services.store import Store
 from hippocratic.storage.retention import RetentionRunRow
 
@@ -33,7 +33,7 @@ def test_each_round_catches_up_every_organisation(store: Store, clock: FixedCloc
 def test_a_failing_organisation_does_not_stop_the_others(
     store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real = retention_sweep.catch_up
+    real = retention_jobs.catch_up
 
     def flaky(store_: Store, organisation: str, today: object) -> object:
         if organisation == "harmonic":

@@ -18,7 +18,8 @@ from hippocratic.services.actor import Actor
 from hippocratic.services.audit import verify_store
 from hippocratic.services.records import Records
 from hippocratic.services.retention_desk import RetentionDesk
-from hippocratic.services.retention_sweep import RetentionSweep, catch_up
+from hippocratic.services.retention_jobs import catch_up
+from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
 from hippocratic.storage.campaign import CampaignMessageRow, CampaignRow
 from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow, PaymentRow

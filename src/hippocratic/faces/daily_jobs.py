@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from hippocratic.services.retention_sweep import catch_up, store_today
+from hippocratic.services.retention_jobs import catch_up, store_today
 from hippocratic.services.store import Store
 
 LOG = logging.getLogger("hippocratic.jobs")

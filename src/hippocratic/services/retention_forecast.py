@@ -15,7 +15,8 @@ from sqlalchemy import case, func, select
 
 from hippocratic.domain.calendar import add_months
 from hippocratic.domain.retention_due import plan
-from hippocratic.services.retention_sweep import RetentionSweep, verified
+from hippocratic.services.retention_kinds import verified
+from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
 from hippocratic.storage import retention_sweep as sweep_sql
 from hippocratic.storage.retention_due import FactColumns, due

@@ -16,49 +16,26 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from hippocratic.domain.legal_source import SOURCES
 from hippocratic.domain.retention_due import DuePlan, plan
-from hippocratic.policy.document import Policy
-from hippocratic.policy.retention import RetentionAction, RetentionRule, RetentionTrigger
+from hippocratic.policy.retention import RetentionAction, RetentionRule
 from hippocratic.services.actor import Actor
-from hippocratic.services.clinic_service import LONDON
+from hippocratic.services.retention_kinds import Sweepable, sweepables, verified
 from hippocratic.services.store import Store
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage import retention_sweep as sweep_sql
 from hippocratic.storage.campaign import CampaignMessageRow
-from hippocratic.storage.clinic import (
-    AppointmentRow,
-    CaseRow,
-    ClinicalEntryRow,
-    CommunicationRow,
-    PaymentRow,
-    ReferralRow,
-)
-from hippocratic.storage.fraud_marker import FraudMarkerRow
 from hippocratic.storage.ledger import AuditEvent, append
-from hippocratic.storage.record import SubjectFieldRow
 from hippocratic.storage.retention import RetentionFactRow, RetentionRunRow, RetentionShredRow
 from hippocratic.storage.retention_due import FactColumns, due
-from hippocratic.storage.retention_sweep import Source
 
 JOB = "retention-job"
-SUBJECT_TRIGGERS = frozenset(
-    {
-        RetentionTrigger.LAST_SEEN,
-        RetentionTrigger.END_OF_TREATMENT,
-        RetentionTrigger.BIRTHDAY,
-        RetentionTrigger.DEATH,
-        RetentionTrigger.OPT_OUT,
-    }
-)
 BATCH = 500
 VERBS = {
     "delete": "deleted",
@@ -66,15 +43,6 @@ VERBS = {
     "review": "put up for review",
     "dispose": "disposed of after review",
 }
-
-
-@dataclass(frozen=True)
-class Sweepable:
-    """One kind of record under one rule, and the children's rule beside an adult one."""
-
-    source: Source
-    rule: RetentionRule
-    child: RetentionRule | None = None
 
 
 @dataclass
@@ -88,148 +56,6 @@ class RunReport:
     unverified: list[str] = field(default_factory=list)
     """Rules whose source is not verified in a primary text."""
     shredded: int = 0
-
-
-def verified(rule: RetentionRule) -> bool:
-    """True only if the rule's source is verified in a primary text and no date has to be
-    assumed: the store holds no financial year end, so a rule that runs from one assumes the
-    latest possible (12 months after the record), as ``disposal`` does, and is not verified."""
-    source = SOURCES.get(rule.source or "")
-    assumed = rule.trigger is RetentionTrigger.FINANCIAL_YEAR_END
-    return bool(source and source.verified) and not assumed
-
-
-def sweepables(policy: Policy) -> list[Sweepable]:
-    """Every kind of record the store holds, with the policy's rule for it."""
-    rules = policy.retention_by_key
-    category = policy.category_of_field
-
-    def rule_of(field_key: str | None) -> RetentionRule | None:
-        found = category.get(field_key or "")
-        return rules.get(found.retention or "") if found is not None else None
-
-    identifiers = [
-        f for f, c in category.items() if c.retention and f in ("full_name", "date_of_birth")
-    ]
-    health = rule_of(identifiers[0]) if identifiers else None
-    child = next((r for r in policy.retention if r.record_type == "child_health_record"), None)
-
-    def with_child(rule: RetentionRule) -> RetentionRule | None:
-        return child if rule.record_type == "adult_health_record" else None
-
-    out: list[Sweepable] = []
-
-    def add(source: Source, rule: RetentionRule | None) -> None:
-        if rule is None:
-            return
-        level = rule.trigger in SUBJECT_TRIGGERS
-        source = Source(
-            source.kind,
-            source.table,
-            source.item,
-            source.where,
-            source.collected,
-            source.last_interaction,
-            level,
-        )
-        out.append(Sweepable(source, rule, with_child(rule)))
-
-    by_rule: dict[str, list[str]] = {}
-    for key, cat in category.items():
-        if cat.retention in rules:
-            by_rule.setdefault(cat.retention or "", []).append(key)
-    for key, fields in by_rule.items():
-        where = [SubjectFieldRow.field.in_(fields)]
-        add(
-            Source(
-                "field", SubjectFieldRow, SubjectFieldRow.field, where, SubjectFieldRow.updated_at
-            ),
-            rules[key],
-        )
-        entries = [ClinicalEntryRow.field.in_(fields)]
-        add(
-            Source(
-                "clinical_entry",
-                ClinicalEntryRow,
-                ClinicalEntryRow.entry_id,
-                entries,
-                ClinicalEntryRow.created_at,
-            ),
-            rules[key],
-        )
-    records = policy.records
-    add(
-        Source(
-            "appointment",
-            AppointmentRow,
-            AppointmentRow.appointment_id,
-            (),
-            AppointmentRow.booked_at,
-        ),
-        health,
-    )
-    add(
-        Source("referral", ReferralRow, ReferralRow.referral_id, (), ReferralRow.received_at),
-        health,
-    )
-    if records.communication:
-        add(
-            Source(
-                "communication",
-                CommunicationRow,
-                CommunicationRow.communication_id,
-                (),
-                CommunicationRow.occurred_at,
-            ),
-            rule_of(records.communication.summary_field),
-        )
-    if records.payment:
-        add(
-            Source("payment", PaymentRow, PaymentRow.payment_id, (), PaymentRow.taken_at),
-            rule_of(records.payment.method_field),
-        )
-    for kind in ("enquiry", "complaint"):
-        binding = getattr(records, kind)
-        if binding is not None:
-            interaction = func.coalesce(CaseRow.closed_at, CaseRow.received_at)
-            add(
-                Source(
-                    kind,
-                    CaseRow,
-                    CaseRow.case_id,
-                    (CaseRow.kind == kind,),
-                    CaseRow.received_at,
-                    interaction,
-                ),
-                rule_of(binding.text_field),
-            )
-    if records.fraud_marker:
-        add(
-            Source(
-                "fraud_marker",
-                FraudMarkerRow,
-                FraudMarkerRow.marker_id,
-                (),
-                FraudMarkerRow.recorded_at,
-            ),
-            rule_of(records.fraud_marker.marker_field),
-        )
-    marketing = policy.marketing
-    campaign = rules.get(marketing.campaign_retention or "") if marketing else None
-    campaign = campaign or next(
-        (r for r in policy.retention if r.record_type == "marketing_data"), None
-    )
-    add(
-        Source(
-            "campaign_message",
-            CampaignMessageRow,
-            CampaignMessageRow.message_id,
-            (CampaignMessageRow.subject_id.is_not(None),),
-            CampaignMessageRow.sent_at,
-        ),
-        campaign,
-    )
-    return out
 
 
 class RetentionSweep:
@@ -526,50 +352,3 @@ class RetentionSweep:
     @staticmethod
     def _add(report: RunReport, key: str, n: int) -> None:
         report.counts[key] = report.counts.get(key, 0) + n
-
-
-def days(start: date, end: date) -> Iterator[date]:
-    day = start
-    while day <= end:
-        yield day
-        day = date.fromordinal(day.toordinal() + 1)
-
-
-def missed_days(store: Store, organisation: str, today: date) -> list[date]:
-    """The days the daily sweep still owes, oldest first: a run killed on a day is that day
-    again; after the last finished run, every day up to today; with no run yet, today."""
-    with store.sessions() as session:
-        unfinished = session.scalar(
-            select(func.min(RetentionRunRow.as_of)).where(
-                RetentionRunRow.organisation_id == organisation,
-                RetentionRunRow.dry_run.is_(False),
-                RetentionRunRow.finished_at.is_(None),
-            )
-        )
-        last = session.scalar(
-            select(func.max(RetentionRunRow.as_of)).where(
-                RetentionRunRow.organisation_id == organisation,
-                RetentionRunRow.dry_run.is_(False),
-                RetentionRunRow.finished_at.is_not(None),
-            )
-        )
-    if unfinished is not None:
-        start = unfinished
-    elif last is not None:
-        start = date.fromordinal(last.toordinal() + 1)
-    else:
-        start = today
-    return list(days(start, today))
-
-
-def catch_up(store: Store, organisation: str, today: date) -> list[RunReport]:
-    """Run the sweep for every day missed, in order, each day's run recorded; none skipped."""
-    return [
-        RetentionSweep(store, organisation).run(day)
-        for day in missed_days(store, organisation, today)
-    ]
-
-
-def store_today(store: Store) -> date:
-    """Today in the UK, by the store's clock."""
-    return store.clock.now().astimezone(LONDON).date()

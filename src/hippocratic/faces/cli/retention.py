@@ -21,7 +21,8 @@ from hippocratic.services.actor import Actor
 from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_forecast import forecast as forecast_of
 from hippocratic.services.retention_forecast import plot
-from hippocratic.services.retention_sweep import RetentionSweep, RunReport, catch_up, store_today
+from hippocratic.services.retention_jobs import catch_up, store_today
+from hippocratic.services.retention_sweep import RetentionSweep, RunReport
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
 

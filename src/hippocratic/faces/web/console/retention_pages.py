@@ -17,7 +17,7 @@ from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import PATTERN, RecordId
 from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_forecast import Forecast, forecast, plot
-from hippocratic.services.retention_sweep import store_today
+from hippocratic.services.retention_jobs import store_today
 
 Said = Annotated[str, Form(min_length=1, max_length=2000)]
 ReviewId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[0-9A-Za-z_:-]{1,200}$")]
