@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.field_value import ERASED, FieldState, FieldValue, shown
 from hippocratic.storage.disclosure import queue_notices
 from hippocratic.storage.repository import PatientRepository, StoredValue
+from hippocratic.storage.retention import DATE_OF_BIRTH, keep_child_birth_date
 
 __all__ = ["ADMINISTRATION", "Actor", "FieldState", "FieldValue", "Records"]
 
@@ -121,6 +122,24 @@ class Records(ClinicService):
             for field, value in values.items()
         ]
         repository.put(subject, stored, self.now())
+        self._keep_child_birth_date(repository, subject, values)
+
+    def _keep_child_birth_date(
+        self, repository: PatientRepository, subject: str, values: Mapping[str, str]
+    ) -> None:
+        """A child's date of birth is a retention trigger (the 25th or 26th birthday)."""
+        fields = self.policy.field_by_key
+        for key, value in values.items():
+            found = fields.get(key)
+            if found is None or found.data_category != DATE_OF_BIRTH:
+                continue
+            try:
+                born: date | None = date.fromisoformat(value)
+            except ValueError:
+                born = None
+            keep_child_birth_date(
+                repository.session, self.organisation, subject, born, self.now(), self.actor.actor
+            )
 
     def read(
         self,

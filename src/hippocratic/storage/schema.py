@@ -25,6 +25,7 @@ from hippocratic.storage import (
     patient_passkey,
     patient_session,
     record,
+    retention,
     rights_request,
     staff,
     subject,
@@ -50,6 +51,7 @@ TABLE_MODULES = (
     patient_passkey,
     incident,
     disclosure,
+    retention,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -126,6 +126,7 @@ def _register() -> None:
     app.command("ropa")(notice.ropa)
     app.add_typer(deadline.app, name="deadline")
     app.add_typer(retention.app, name="retention")
+    app.add_typer(retention.jobs_app, name="jobs")
     app.command("serve")(serve.serve)
     app.command("init")(store.init)
     app.add_typer(organisation.app, name="organisation")

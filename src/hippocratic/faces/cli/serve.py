@@ -11,6 +11,7 @@ import typer
 
 from hippocratic.errors import Conflict
 from hippocratic.faces.cli.store import DbOption, KeysOption
+from hippocratic.faces.daily_jobs import DailyJobs
 from hippocratic.faces.web.app import (
     NOTICES_ONLY_ENV,
     POLICIES_ENV,
@@ -57,6 +58,15 @@ def serve(
             "reaches the others' key caches within 30 seconds.",
         ),
     ] = 1,
+    jobs: Annotated[
+        bool,
+        typer.Option(
+            "--jobs",
+            help="Also run the daily jobs (the retention sweep, catching up missed days) in "
+            "this server, checked hourly; off by default: use `hippocratic jobs run` from cron "
+            "or a systemd timer instead.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app: the public notices, and over the store the staff console
     (/console) and the JSON API (/api/v1, docs at /api/docs)."""
@@ -64,8 +74,12 @@ def serve(
 
     configure_logging()
     _check_free(host, port)
+    scheduler = _start_jobs(db, keys) if jobs and not notices_only else None
     if workers > 1:
-        _serve_workers(host, port, policy, db, keys, notices_only, workers)
+        try:
+            _serve_workers(host, port, policy, db, keys, notices_only, workers)
+        finally:
+            _stop_jobs(scheduler)
         return
     store = None if notices_only else open_store(db, keys)
     try:
@@ -76,8 +90,23 @@ def serve(
             access_log=False,
         )
     finally:
+        _stop_jobs(scheduler)
         if store is not None:
             store.dispose()
+
+
+def _start_jobs(db: str | None, keys: Path | None) -> DailyJobs:
+    """The daily jobs in a thread of this process, over a store of their own."""
+    scheduler = DailyJobs(open_store(db, keys))
+    scheduler.start()
+    return scheduler
+
+
+def _stop_jobs(scheduler: DailyJobs | None) -> None:
+    if scheduler is not None:
+        scheduler.stop()
+        scheduler.join(timeout=30)
+        scheduler.store.dispose()
 
 
 def _serve_workers(

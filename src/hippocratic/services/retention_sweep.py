@@ -1,0 +1,354 @@
+"""The retention sweep: every record due under its rule on ``as_of`` is dealt with as the rule
+says (deleted, anonymised, or put up for review by the DPO), holds excepted, in set-based SQL.
+
+Crash safety. Each rule's disposal is one transaction with its certificate, so it happened
+with its record in the ledger or not at all. A review's decision to dispose is carried out in
+batches of subjects, one transaction each: the records go, and a subject left holding nothing
+is queued for crypto-shredding in the same commit; the key store is another database, so the
+keys are destroyed after it, and any a killed run left are destroyed first by the next run.
+Every step finds its work afresh from the store, so running again finishes what a run began.
+
+Certificates name the run, the day, the rule, the kind of record and how many, never what they
+held; a rule whose source is not verified says so in its certificate and in the run's counts.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from hippocratic.domain.retention_due import DuePlan, plan
+from hippocratic.policy.retention import RetentionAction, RetentionRule
+from hippocratic.services.actor import Actor
+from hippocratic.services.retention_kinds import Sweepable, sweepables, verified
+from hippocratic.services.store import Store
+from hippocratic.storage import erasure as store_erasure
+from hippocratic.storage import retention_sweep as sweep_sql
+from hippocratic.storage.campaign import CampaignMessageRow
+from hippocratic.storage.ledger import AuditEvent, append
+from hippocratic.storage.retention import RetentionFactRow, RetentionRunRow, RetentionShredRow
+from hippocratic.storage.retention_due import FactColumns, due
+
+JOB = "retention-job"
+BATCH = 500
+VERBS = {
+    "delete": "deleted",
+    "anonymise": "anonymised",
+    "review": "put up for review",
+    "dispose": "disposed of after review",
+}
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    organisation: str
+    as_of: date
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    """``rule/kind/action`` -> how many items."""
+    unverified: list[str] = field(default_factory=list)
+    """Rules whose source is not verified in a primary text."""
+    shredded: int = 0
+
+
+class RetentionSweep:
+    def __init__(self, store: Store, organisation: str, actor: str = JOB) -> None:
+        self.store = store
+        self.organisation = organisation
+        self.actor = Actor(organisation, actor, "system")
+        self.policy = store.policy_of(organisation)
+        self.items = sweepables(self.policy)
+        dpo = next((r for r in self.policy.roles if r.dpo), None)
+        self.review_role = dpo.key if dpo else "dpo"
+
+    # -- the SQL of one kind under its rule ------------------------------------------------
+
+    def facts(self) -> Any:
+        marketing = self.policy.marketing
+        return sweep_sql.subject_facts(self.organisation, marketing.purpose if marketing else None)
+
+    def due(self, item: Sweepable, as_of: date) -> Any:
+        facts = self.facts()
+        query = sweep_sql.due_items(self.organisation, item.source, plan(item.rule, as_of), facts)
+        if item.child is not None:
+            columns = FactColumns(
+                born=facts.c.born,
+                last_seen=facts.c.last_seen,
+                end_of_treatment=facts.c.end_of_treatment,
+                died=facts.c.died,
+            )
+            child: DuePlan = plan(item.child, as_of)
+            query = query.where(or_(facts.c.born.is_(None), due(child, columns)))
+        return query
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, as_of: date, *, dry_run: bool = False) -> RunReport:
+        run_id = self._start(as_of, dry_run)
+        report = RunReport(run_id, self.organisation, as_of, dry_run)
+        report.unverified = sorted({i.rule.key for i in self.items if not verified(i.rule)})
+        if not dry_run:
+            report.shredded += self._finish_shreds()
+        for item in self.items:
+            self._sweep(item, as_of, report)
+        for rule in dict.fromkeys(i.rule.key for i in self.items):
+            self._review(rule, as_of, report)
+        self._dispose_approved(as_of, report)
+        self._finish(report)
+        return report
+
+    def _start(self, as_of: date, dry_run: bool) -> str:
+        with self.store.sessions.begin() as session:
+            if not dry_run:
+                unfinished = session.scalar(
+                    select(RetentionRunRow.run_id).where(
+                        RetentionRunRow.organisation_id == self.organisation,
+                        RetentionRunRow.as_of == as_of,
+                        RetentionRunRow.dry_run.is_(False),
+                        RetentionRunRow.finished_at.is_(None),
+                    )
+                )
+                if unfinished is not None:
+                    return unfinished
+            run_id = str(uuid.uuid4())
+            session.add(
+                RetentionRunRow(
+                    organisation_id=self.organisation,
+                    run_id=run_id,
+                    as_of=as_of,
+                    started_at=self.store.clock.now(),
+                    dry_run=dry_run,
+                    started_by=self.actor.actor,
+                    counts="{}",
+                )
+            )
+        return run_id
+
+    def _sweep(self, item: Sweepable, as_of: date, report: RunReport) -> None:
+        rule, source = item.rule, item.source
+        query = self.due(item, as_of)
+        if rule.action is RetentionAction.REVIEW:
+            return
+        anonymise = source.table is CampaignMessageRow
+        action = "anonymise" if anonymise else "delete"
+        key = f"{rule.key}/{source.kind}/{action}"
+        with self.store.sessions.begin() as session:
+            if report.dry_run:
+                n = sweep_sql.count(session, query)
+            elif anonymise:
+                n = sweep_sql.anonymise_items(session, self.organisation, query)
+                self._certify(session, report, rule, source.kind, action, n, key)
+            else:
+                n = sweep_sql.delete_items(session, self.organisation, source, query)
+                self._certify(session, report, rule, source.kind, action, n, key)
+        self._add(report, key, n)
+
+    def _review(self, key: str, as_of: date, report: RunReport) -> None:
+        """Open one review per unit due under a review rule, across every kind it governs."""
+        items = [i for i in self.items if i.rule.key == key]
+        rule = items[0].rule
+        if rule.action is not RetentionAction.REVIEW:
+            return
+        due = [(i.source, self.due(i, as_of)) for i in items]
+        units = sweep_sql.reviewable(self.organisation, key, as_of, due)
+        count_key = f"{key}/review"
+        with self.store.sessions.begin() as session:
+            if report.dry_run:
+                n = sweep_sql.count(session, units)
+            else:
+                n = sweep_sql.open_reviews(
+                    session, self.organisation, key, as_of, self.review_role, report.run_id, units
+                )
+                self._certify(session, report, rule, "record", "review", n, count_key)
+        self._add(report, count_key, n)
+
+    def _dispose_approved(self, as_of: date, report: RunReport) -> None:
+        reviewed = [i for i in self.items if i.rule.action is RetentionAction.REVIEW]
+        if report.dry_run:
+            with self.store.sessions() as session:
+                for item in reviewed:
+                    query = sweep_sql.approved(self.organisation, item.rule.key, item.source)
+                    self._add(
+                        report,
+                        f"{item.rule.key}/{item.source.kind}/dispose",
+                        sweep_sql.count(session, query),
+                    )
+            return
+        after = ""
+        while True:
+            with self.store.sessions.begin() as session:
+                batch = sweep_sql.subjects_with_approvals(session, self.organisation, BATCH, after)
+                if not batch:
+                    break
+                after = batch[-1]
+                self._dispose_batch(session, batch, report)
+            report.shredded += self._finish_shreds()
+
+    def _dispose_batch(self, session: Session, batch: list[str], report: RunReport) -> None:
+        org, now = self.organisation, self.store.clock.now()
+        for item in self.items:
+            if item.rule.action is not RetentionAction.REVIEW:
+                continue
+            query = sweep_sql.approved(org, item.rule.key, item.source).where(
+                item.source.table.subject_id.in_(batch)
+            )
+            n = sweep_sql.delete_items(session, org, item.source, query)
+            key = f"{item.rule.key}/{item.source.kind}/dispose"
+            if n:
+                self._certify(session, report, item.rule, item.source.kind, "dispose", n, key)
+            self._add(report, key, n)
+        left: set[tuple[str, str, str, str]] = set()
+        for item in self.items:
+            if item.rule.action is not RetentionAction.REVIEW:
+                continue
+            remaining = sweep_sql.approved(org, item.rule.key, item.source, with_held=True)
+            for subject, record in session.execute(
+                remaining.where(item.source.table.subject_id.in_(batch))
+            ):
+                unit = (
+                    ("record", subject) if item.source.subject_level else (item.source.kind, record)
+                )
+                left.add((subject, item.rule.key, *unit))
+        tables = list(dict.fromkeys(store_erasure.RECORD_TABLES.values()))
+        whole = sweep_sql.emptied(session, org, batch, tables)
+        for subject in whole:
+            store_erasure.end_care(session, org, subject)
+            store_erasure.unlink_campaigns(session, org, subject)
+        if whole:
+            session.execute(
+                delete(RetentionFactRow).where(
+                    RetentionFactRow.organisation_id == org, RetentionFactRow.subject_id.in_(whole)
+                )
+            )
+            session.add_all(
+                RetentionShredRow(
+                    organisation_id=org, subject_id=s, run_id=report.run_id, queued_at=now
+                )
+                for s in whole
+            )
+        sweep_sql.mark_disposed(session, org, batch, left, report.run_id, now)
+        events = [
+            self._event(
+                subject,
+                "erase",
+                [],
+                "retention disposal: everything held about the patient "
+                f"disposed of after review, key destroyed (crypto-shredding); run {report.run_id}",
+            )
+            for subject in whole
+        ]
+        if events:
+            append(session, org, events, self.store.notary(org))
+        self._add(report, "subjects/whole/shred", len(whole))
+
+    def _finish_shreds(self) -> int:
+        """Destroy the key of every subject a committed batch queued (the vault's shred)."""
+        with self.store.sessions() as session:
+            pending = list(
+                session.scalars(
+                    select(RetentionShredRow.subject_id).where(
+                        RetentionShredRow.organisation_id == self.organisation,
+                        RetentionShredRow.shredded_at.is_(None),
+                    )
+                )
+            )
+        vault = self.store.vault.for_organisation(self.organisation)
+        for subject in pending:
+            vault.shred_subject(subject)
+        if pending:
+            with self.store.sessions.begin() as session:
+                session.execute(
+                    update(RetentionShredRow)
+                    .where(
+                        RetentionShredRow.organisation_id == self.organisation,
+                        RetentionShredRow.subject_id.in_(pending),
+                    )
+                    .values(shredded_at=self.store.clock.now())
+                )
+        return len(pending)
+
+    def _finish(self, report: RunReport) -> None:
+        with self.store.sessions.begin() as session:
+            row = session.get(RetentionRunRow, (self.organisation, report.run_id))
+            assert row is not None
+            row.finished_at = self.store.clock.now()
+            row.counts = json.dumps({**report.counts, "unverified_rules": report.unverified})
+            if not report.dry_run:
+                total = sum(report.counts.values())
+                summary = (
+                    ", ".join(f"{k}={v}" for k, v in sorted(report.counts.items()) if v)
+                    or "nothing due"
+                )
+                unverified = (
+                    f"; rules not verified in a primary text: {', '.join(report.unverified)}"
+                    if report.unverified
+                    else ""
+                )
+                append(
+                    session,
+                    self.organisation,
+                    [
+                        self._event(
+                            None,
+                            "dispose",
+                            ["retention:run"],
+                            f"retention run certificate: run {report.run_id} as of {report.as_of}: "
+                            f"{total} item(s): {summary}{unverified}",
+                        )
+                    ],
+                    self.store.notary(self.organisation),
+                )
+
+    # -- certificates ----------------------------------------------------------------------
+
+    def _event(self, subject: str | None, action: str, rules: list[str], reason: str) -> AuditEvent:
+        return AuditEvent(
+            at=self.store.clock.now(),
+            actor=self.actor.actor,
+            role="system",
+            purpose="retention",
+            subject=subject,
+            action=action,
+            outcome="allowed",
+            rule_ids=rules,
+            request_id=None,
+            reason=reason,
+        )
+
+    def _certify(
+        self,
+        session: Session,
+        report: RunReport,
+        rule: RetentionRule,
+        kind: str,
+        action: str,
+        n: int,
+        key: str,
+    ) -> None:
+        if not n:
+            return
+        checked = "source verified" if verified(rule) else "source NOT verified in a primary text"
+        reason = (
+            f"retention certificate: run {report.run_id} as of {report.as_of}: {n} {kind} "
+            f"item(s) {VERBS[action]} under rule {rule.key} "
+            f"({rule.citation or 'no citation'}; {checked})"
+        )
+        event = self._event(None, action, [f"retention:{rule.key}"], reason)
+        event = AuditEvent(**{**event.__dict__, "categories": [kind]})
+        append(session, self.organisation, [event], self.store.notary(self.organisation))
+        with_counts = session.get(RetentionRunRow, (self.organisation, report.run_id))
+        if with_counts is not None:
+            counts = json.loads(with_counts.counts or "{}")
+            counts[key] = counts.get(key, 0) + n
+            with_counts.counts = json.dumps(counts)
+
+    @staticmethod
+    def _add(report: RunReport, key: str, n: int) -> None:
+        report.counts[key] = report.counts.get(key, 0) + n
