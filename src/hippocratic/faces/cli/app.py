@@ -106,6 +106,7 @@ def _register() -> None:
         audit,
         backup,
         deadline,
+        dpo,
         keys,
         marketing,
         notice,
@@ -139,6 +140,7 @@ def _register() -> None:
     app.add_typer(staff.token_app, name="token")
     app.add_typer(marketing.app, name="marketing")
     app.add_typer(rights.app, name="rights")
+    app.add_typer(dpo.app, name="dpo")
 
 
 _register()

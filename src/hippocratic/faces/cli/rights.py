@@ -25,7 +25,7 @@ ATTENTION = 1
 """Exit code of ``rights alerts`` when something needs the DPO."""
 
 
-def _dpo(store: Store, organisation: str) -> Actor:
+def dpo_actor(store: Store, organisation: str) -> Actor:
     """The command line acts as the organisation's DPO role (the policy's ``dpo: true``)."""
     role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
     if role is None:
@@ -43,7 +43,7 @@ def _line(item: QueueItem) -> str:
 
 def _queue(organisation: str, db: str | None, keys: Path | None) -> list[QueueItem]:
     with opened(db, keys) as store:
-        return RightsRequests(store, _dpo(store, organisation)).queue()
+        return RightsRequests(store, dpo_actor(store, organisation)).queue()
 
 
 @app.command("queue")
@@ -99,7 +99,7 @@ def letter(
 ) -> None:
     """Write one of the request's letters, generated from the policy, to a file."""
     with opened(db, keys) as store:
-        rendered = RightsLetters(store, _dpo(store, organisation)).letter(
+        rendered = RightsLetters(store, dpo_actor(store, organisation)).letter(
             request_id, letter_kind(kind), as_pdf=pdf
         )
     out.write_bytes(rendered.content)
