@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hippocratic.errors import IntegrityFailure
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.faces.cli.rights import dpo_actor
 from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, opened
@@ -72,7 +73,8 @@ def evidence(
     keys: KeysOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The evidence pack: for each promise area, the counts and latest dates the store holds."""
+    """The evidence pack: for each promise area, the counts and latest dates the store holds.
+    Exits 4 if the audit chain did not verify (the pack is still shown and written)."""
     wants_json(as_json)
     with opened(db, keys) as store:
         pack = EvidencePacks(store, dpo_actor(store, organisation)).pack()
@@ -89,3 +91,5 @@ def evidence(
             console.print(f"wrote {out}", markup=False)
 
     emit(pack, as_json=as_json, render=show)
+    if not pack.audit.verified:
+        raise typer.Exit(IntegrityFailure.exit_code)
