@@ -16,6 +16,7 @@ from tests.services.test_referrals import refer
 from hippocratic.domain.breach_notification import BreachFinding, RiskLevel
 from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import AccessDenied
+from hippocratic.policy.recipient import Assurance
 from hippocratic.policy.settings import RightName
 from hippocratic.services.access_anomalies import AccessAnomalies
 from hippocratic.services.dpo_dashboard import DpoDashboard, DpoDashboards
@@ -167,3 +168,33 @@ def test_only_the_dpo_sees_the_dashboard_and_the_refusal_is_recorded(clinic: Sto
     assert seen.reason == "the DPO's dashboard"
     with pytest.raises(AccessDenied):
         dashboard(clinic, "harmony", "cal")
+
+
+def test_an_assurance_expiring_soon_or_expired_shows_with_its_reference(clinic: Store) -> None:
+    """Harmony's agreements hold for a year; a certificate on one expires in 30 days and a
+    penetration test report on another expired yesterday (a policy holding both)."""
+    service = DpoDashboards(clinic, actor("harmony", "dora"))
+    policy = service.policy
+    soon = Assurance(name="ISO/IEC 27001 certificate", reference="IS 123456",
+                     expires_on=date(2026, 12, 24))  # fmt: skip
+    gone = Assurance(name="Penetration test report", reference="PT-2025-07",
+                     expires_on=date(2026, 11, 23))  # fmt: skip
+    changed = {"it_services": [soon], "customer_support_provider": [gone]}
+    recipients = [
+        r.model_copy(update={"assurances": changed.get(r.key, [])}) for r in policy.recipients
+    ]
+    service.policy = policy.model_copy(update={"recipients": recipients})
+    shown = service.processors(60)
+    assert [(p.key, p.lapsed) for p in shown] == [
+        ("customer_support_provider",
+         "has an expired assurance: Penetration test report (PT-2025-07)"),
+        ("it_services", None),
+    ]  # fmt: skip
+    assert [(d.what, d.days_left, d.past) for d in shown[1].dates] == [
+        ("ISO/IEC 27001 certificate (IS 123456)", 30, False)
+    ]
+    assert [(d.what, d.past) for d in shown[0].dates] == [
+        ("Penetration test report (PT-2025-07)", True)
+    ]
+    every = service.processors(None)  # the evidence pack lists them all, with every date
+    assert len(every) == 3 and every[-1].dates[0].what == "agreement review"
