@@ -26,11 +26,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hippocratic.guard.decision import SELF_ROLE
-from hippocratic.policy.recipient import RecipientClass
 from hippocratic.services import oversight
 from hippocratic.services.affected_patients import NOT_ACCESSES, ledger_time
 from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.incident import IncidentClock, incident_clock
+from hippocratic.services.processor_terms import ProcessorItem, processor_terms
 from hippocratic.services.rights_clock import day_of, deadline_of, waiting_for
 from hippocratic.services.rights_request import RequestStatus
 from hippocratic.storage.care import ReviewItemRow
@@ -116,29 +116,6 @@ class Art14Item:
     obtained_on: date
     due_on: date
     days_overdue: int
-    link: str
-
-
-@dataclass(frozen=True)
-class Lapse:
-    """One date of a processor's terms: the agreement's review, or an assurance's expiry."""
-
-    what: str
-    on: date
-    days_left: int
-    past: bool
-
-
-@dataclass(frozen=True)
-class ProcessorItem:
-    key: str
-    name: str
-    contract_reference: str | None
-    review_date: date | None
-    lapsed: str | None
-    """Why nothing may go to it today, or None."""
-    dates: list[Lapse]
-    """The dates past or within ``NEAR_DAYS``, soonest first."""
     link: str
 
 
@@ -373,38 +350,8 @@ class DpoDashboards(ClinicService):
         ]
 
     def processors(self, near_days: int | None) -> list[ProcessorItem]:
-        """The policy's processors with their terms' dates; with ``near_days``, only those
-        with a date past or within that many days (or no agreement at all), past first."""
-        today = self.today()
-        found = []
-        for recipient in self.policy.recipients:
-            if recipient.recipient_class is not RecipientClass.PROCESSOR:
-                continue
-            dates = []
-            if recipient.contract_review_date is not None:
-                dates.append(("agreement review", recipient.contract_review_date))
-            dates += [(f"{a.name} ({a.reference})", a.expires_on) for a in recipient.assurances]
-            lapses = sorted(
-                (Lapse(what, on, (on - today).days, on < today) for what, on in dates),
-                key=lambda lapse: lapse.on,
-            )
-            lapsed = recipient.agreement_lapsed(today)
-            if near_days is not None:
-                lapses = [lapse for lapse in lapses if lapse.days_left <= near_days]
-                if not lapses and lapsed is None:
-                    continue
-            found.append(
-                ProcessorItem(
-                    recipient.key,
-                    recipient.name,
-                    recipient.contract_reference,
-                    recipient.contract_review_date,
-                    lapsed,
-                    lapses,
-                    f"/console/dpo/evidence#processor-{recipient.key}",
-                )
-            )
-        return sorted(found, key=lambda p: min((d.days_left for d in p.dates), default=-(10**6)))
+        """The policy's processors and their terms' dates (``processor_terms``)."""
+        return processor_terms(self.policy, self.today(), near_days)
 
     def _reads(self, session: Session) -> list[DayReads]:
         """Reads of patients' records by staff (allowed, not the DPO's own oversight or incident

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from hippocratic.services import oversight
 from hippocratic.services.audit import VerifyResult, verify_store
 from hippocratic.services.clinic_service import refusal
-from hippocratic.services.dpo_dashboard import DpoDashboards, ProcessorItem
+from hippocratic.services.dpo_dashboard import DpoDashboards
+from hippocratic.services.processor_terms import ProcessorItem
 from hippocratic.services.rights_clock import WARN_DAYS
 from hippocratic.services.rights_request import RequestStatus
 from hippocratic.storage.care import ReviewItemRow
