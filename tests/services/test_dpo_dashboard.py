@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from tests.services.clinic import NEW_PATIENT, actor, events, hire
 from tests.services.test_appointments import book
 from tests.services.test_incidents import LAPTOP, REASON
@@ -198,3 +199,35 @@ def test_an_assurance_expiring_soon_or_expired_shows_with_its_reference(clinic: 
     ]
     every = service.processors(None)  # the evidence pack lists them all, with every date
     assert len(every) == 3 and every[-1].dates[0].what == "agreement review"
+
+
+def test_the_dashboard_costs_the_same_few_queries_however_much_is_open(
+    clinic: Store, clock: FixedClock
+) -> None:
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(clinic.engine, "before_cursor_execute", count)
+        try:
+            dashboard(clinic)
+        finally:
+            event.remove(clinic.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def more(n: int) -> None:
+        subject = patient(clinic, n)
+        rectification(clinic, subject, clock.now() - timedelta(days=n))
+        made = Incidents(clinic, actor("harmonic", "rita")).report(LAPTOP, clock.now())
+        Incidents(clinic, actor("harmonic", "dee")).decide(
+            made.incident_id, BreachFinding.LIKELY, RiskLevel.RISK, REASON
+        )
+
+    more(1)
+    few = statements()
+    for n in range(2, 6):
+        more(n)
+    assert len(dashboard(clinic).rights.items) == 5
+    assert statements() == few  # grouped queries: no query per request or incident
