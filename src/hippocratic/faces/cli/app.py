@@ -106,6 +106,7 @@ def _register() -> None:
         audit,
         backup,
         deadline,
+        dpo,
         incident,
         keys,
         marketing,
@@ -142,6 +143,7 @@ def _register() -> None:
     app.add_typer(marketing.app, name="marketing")
     app.add_typer(rights.app, name="rights")
     app.add_typer(incident.app, name="incident")
+    app.add_typer(dpo.app, name="dpo")
 
 
 _register()

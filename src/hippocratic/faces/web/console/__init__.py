@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from hippocratic.faces.web.console.campaign_pages import campaign_router
 from hippocratic.faces.web.console.consent_pages import consent_router
 from hippocratic.faces.web.console.disclosure_pages import disclosure_router
+from hippocratic.faces.web.console.dpo_pages import dpo_router
 from hippocratic.faces.web.console.fraud_pages import fraud_router
 from hippocratic.faces.web.console.incident_pages import incident_router
 from hippocratic.faces.web.console.oversight_pages import oversight_router
@@ -27,6 +28,7 @@ def console_router(templates: Jinja2Templates) -> APIRouter:
     router.include_router(record_router(templates))
     router.include_router(passkey_router(templates))
     router.include_router(oversight_router(templates))
+    router.include_router(dpo_router(templates))
     router.include_router(consent_router(templates))
     router.include_router(campaign_router(templates))
     router.include_router(rights_router(templates))

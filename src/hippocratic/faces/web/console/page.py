@@ -48,14 +48,17 @@ def render(
     if wants_json(request):
         return JSONResponse(success(data), status_code=status_code)
     kept: list[str] = []
+    dpo = False
     if who is not None:
-        records = store_of(request).policy_of(who.actor.organisation).records
-        kept = [kind for kind, binding in records if binding is not None]
+        policy = store_of(request).policy_of(who.actor.organisation)
+        kept = [kind for kind, binding in policy.records if binding is not None]
+        role = policy.role_by_key.get(who.actor.role)
+        dpo = role is not None and role.dpo
     return templates.TemplateResponse(
         request,
         template,
         {"data": data, "who": who, "csrf": who.session.csrf_token if who and who.session else "",
-         "kept": kept, **context},
+         "kept": kept, "dpo": dpo, **context},
         status_code=status_code,
     )  # fmt: skip
 
