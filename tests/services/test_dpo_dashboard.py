@@ -98,7 +98,6 @@ def test_the_dashboard_shows_exactly_the_stores_clocks_most_urgent_first(
     }  # fmt: skip
     assert all("2025-11-18) has passed" in (p.lapsed or "") for p in shown.processors.items)
     assert shown.processors.items[0].dates[0].past
-    assert shown.retention is None
     seen = events(clinic)[-1]
     assert (seen.purpose, seen.outcome, seen.reason) == (
         "oversight", "allowed", "the DPO's dashboard"

@@ -13,7 +13,8 @@
 Only a role the policy marks ``dpo: true`` sees it; any other is refused, and the look is an
 audit event either way (``oversight.check``). The dashboard names requests, incidents and tasks
 by their ids and links to where each is worked; it opens no patient's details, so it reads no
-personal data beyond what its own audit event says. The retention forecast is not here yet.
+personal data beyond what its own audit event says. The retention
+forecast scans every record, so the page links to the retention page, which shows it.
 """
 
 from __future__ import annotations
@@ -150,8 +151,6 @@ class DpoDashboard:
     processors: Section[ProcessorItem]
     reads: Section[DayReads]
     anomalies: Section[AnomalyItem]
-    retention: None = None
-    """Not yet on the dashboard: the retention forecast comes with the retention sweep."""
 
 
 def bands(items: list[RightsItem]) -> list[RightsBand]:
