@@ -14,6 +14,7 @@ HTTP statuses and the JSON error envelope; nothing else in the package defines a
     │   ├── AccountLocked     auth.locked          429  too many failures: wait, then retry
     │   └── SignInRequired    auth.required        401  no valid session or API token
     ├── CsrfRejected          auth.csrf            403  a form or call without its CSRF token
+    ├── InsecureTransport     transport.insecure   403  a change sent over plain HTTP
     ├── NotFound              not_found            404
     ├── Conflict              conflict             409
     │   └── StoreExists       store.exists         409  init on a store that already holds data
@@ -169,6 +170,13 @@ class SignInRequired(AuthenticationFailed):
 
 class CsrfRejected(HippocraticError):
     code = "auth.csrf"
+    http_status = 403
+
+
+class InsecureTransport(HippocraticError):
+    """A form or other change sent unencrypted from another machine (S0-84)."""
+
+    code = "transport.insecure"
     http_status = 403
 
 

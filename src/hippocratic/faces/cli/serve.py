@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from hippocratic.errors import Conflict
+from hippocratic.errors import Conflict, InputError
 from hippocratic.faces.cli.store import DbOption, KeysOption
 from hippocratic.faces.daily_jobs import DailyJobs
 from hippocratic.faces.web.app import (
@@ -19,6 +21,7 @@ from hippocratic.faces.web.app import (
     configure_logging,
     create_app,
 )
+from hippocratic.faces.web.transport import tls_context
 from hippocratic.services.store import locate, open_store
 
 
@@ -35,6 +38,35 @@ def _check_free(host: str, port: int) -> None:
                 field="port",
                 hint="another server is probably running there; stop it or choose --port",
             ) from None
+
+
+def _tls_factory(config: Any, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    """uvicorn's context hook (module level, so worker processes can be given it): our own
+    context, TLS 1.2 and newer only, in place of uvicorn's default one."""
+    return tls_context(Path(config.ssl_certfile), Path(config.ssl_keyfile))
+
+
+def _transport_options(
+    tls_cert: Path | None, tls_key: Path | None, behind_tls_proxy: str | None
+) -> dict[str, Any]:
+    """uvicorn's TLS and proxy settings: the certificate checked before anything starts; the
+    proxy's forwarded headers believed only from the addresses given (by default, from no
+    one)."""
+    options: dict[str, Any] = {"proxy_headers": False}
+    if (tls_cert is None) != (tls_key is None):
+        raise InputError(
+            "--tls-cert and --tls-key go together",
+            field="tls-key" if tls_key is None else "tls-cert",
+            hint="give the certificate (chain) and its private key, both PEM files",
+        )
+    if tls_cert is not None and tls_key is not None:
+        tls_context(tls_cert, tls_key)  # a bad file fails here, not in a worker
+        options.update(
+            ssl_certfile=str(tls_cert), ssl_keyfile=str(tls_key), ssl_context_factory=_tls_factory
+        )
+    if behind_tls_proxy:
+        options.update(proxy_headers=True, forwarded_allow_ips=behind_tls_proxy)
+    return options
 
 
 def serve(
@@ -67,17 +99,38 @@ def serve(
             "or a systemd timer instead.",
         ),
     ] = False,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-cert",
+            help="Serve HTTPS (TLS 1.2 and newer only) with this PEM certificate (chain).",
+        ),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The certificate's PEM private key.")
+    ] = None,
+    behind_tls_proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--behind-tls-proxy",
+            help="Addresses of the TLS-terminating proxy (comma-separated): its "
+            "X-Forwarded-Proto and X-Forwarded-For are believed from these only.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app: the public notices, and over the store the staff console
-    (/console) and the JSON API (/api/v1, docs at /api/docs)."""
+    (/console) and the JSON API (/api/v1, docs at /api/docs). Over plain HTTP, only this
+    machine may send a form; other machines are refused (transport.insecure) or redirected to
+    HIPPOCRATIC_PUBLIC_URL when it is https://."""
     import uvicorn
 
     configure_logging()
+    transport = _transport_options(tls_cert, tls_key, behind_tls_proxy)
     _check_free(host, port)
     scheduler = _start_jobs(db, keys) if jobs and not notices_only else None
     if workers > 1:
         try:
-            _serve_workers(host, port, policy, db, keys, notices_only, workers)
+            _serve_workers(host, port, policy, db, keys, notices_only, workers, transport)
         finally:
             _stop_jobs(scheduler)
         return
@@ -88,6 +141,7 @@ def serve(
             host=host,
             port=port,
             access_log=False,
+            **transport,
         )
     finally:
         _stop_jobs(scheduler)
@@ -117,6 +171,7 @@ def _serve_workers(
     keys: Path | None,
     notices_only: bool,
     workers: int,
+    transport: dict[str, Any],
 ) -> None:
     """Several processes, each building the app from the environment set here; the store is
     opened once first, so a wrong path or key fails before any process starts."""
@@ -134,4 +189,5 @@ def _serve_workers(
         port=port,
         workers=workers,
         access_log=False,
+        **transport,
     )

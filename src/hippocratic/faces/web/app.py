@@ -21,6 +21,7 @@ from hippocratic.faces.web import error_pages
 from hippocratic.faces.web.notice_pages import notice_router
 from hippocratic.faces.web.request_guard import RequestGuard
 from hippocratic.faces.web.site import install_site
+from hippocratic.faces.web.transport import Transport
 from hippocratic.policy.document import Policy
 from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services import notices
@@ -38,10 +39,14 @@ def create_app(
     policy_files: list[Path],
     archive: Path = notices.DEFAULT_ARCHIVE,
     store: Store | None = None,
+    transport: Transport | None = None,
 ) -> FastAPI:
     """Serve ``policy_files`` (each must pass ``policy check``) and the notice versions
     published to ``archive``; with ``store``, also the clinic's API and staff console for every
-    organisation the store holds (its own stored policy, not the file's)."""
+    organisation the store holds (its own stored policy, not the file's). ``transport`` says
+    where plain HTTP from other machines is redirected (default: ``HIPPOCRATIC_PUBLIC_URL``,
+    when it is HTTPS); changes over plain HTTP from other machines are refused whatever it
+    says."""
     policies: dict[str, Policy] = {
         policy.organisation.key: policy for policy in map(load_sound_policy, policy_files)
     }
@@ -80,7 +85,11 @@ def create_app(
         app.include_router(console_router(TEMPLATES), prefix="/console")
         app.include_router(portal_router(TEMPLATES))
         app.include_router(unsubscribe_router(TEMPLATES))
-    app.add_middleware(RequestGuard)
+    app.add_middleware(
+        RequestGuard,
+        transport=transport or Transport.from_environment(),
+        error_page=error_pages.page_for(TEMPLATES),
+    )
     install_site(app, TEMPLATES)
     return app
 

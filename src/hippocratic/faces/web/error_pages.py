@@ -5,6 +5,7 @@ never a 500; an unexpected error is a 500 that reveals nothing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -62,6 +63,21 @@ def _validation_error(error: RequestValidationError) -> InputError | NotFound:
     elif kind == "extra_forbidden":
         message = "this is not something this request takes"
     return InputError(f"{field}: {message}" if field else message, field=field)
+
+
+def page_for(templates: Jinja2Templates) -> Callable[[Any, HippocraticError], Response | None]:
+    """For a refusal made before any route (``RequestGuard``): the error page a person in a
+    browser gets, or None, so an API client gets the envelope."""
+
+    def page(scope: Any, error: HippocraticError) -> Response | None:
+        request = Request(scope)
+        if not wants_page(request):
+            return None
+        status = error.http_status
+        context = {"error": error, "status": status, "title": TITLES.get(status, "Error")}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    return page
 
 
 def install(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -1,6 +1,8 @@
 """The organisations' published pages: each privacy notice (HTML, Markdown, JSON), the
-just-in-time notice of each form, the record of processing activities, and the versions of the
-notice ever published. Public: they hold no personal data and set no cookies."""
+just-in-time notice of each form, the record of processing activities, the versions of the
+notice ever published, and the website's terms of use, versioned with the notice and linking to
+its version's permanent address (S0-04). Public: they hold no personal data and set no
+cookies."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from hippocratic.policy.document import Policy
 from hippocratic.policy.jit_notice import build_jit_notice, render_jit_notice
 from hippocratic.policy.notice import build_notice, render_notice
 from hippocratic.policy.ropa import COLUMNS, build_ropa, render_ropa
+from hippocratic.policy.terms import Terms, build_terms
 from hippocratic.services import notices
 
 
@@ -41,7 +44,12 @@ def notice_router(
     def index_json() -> dict[str, Any]:
         return success(
             [
-                {"key": key, "name": p.organisation.display_name, "notice": f"/{key}/privacy"}
+                {
+                    "key": key,
+                    "name": p.organisation.display_name,
+                    "notice": f"/{key}/privacy",
+                    "terms": f"/{key}/terms",
+                }
                 for key, p in policies.items()
             ]
         )
@@ -97,9 +105,45 @@ def notice_router(
 
     @app.get("/{org}/notice/versions/{version}.{fmt}")
     def version_text(org: str, version: str, fmt: str) -> Response:
-        policy_of(org)
-        text = notices.version_text(org, version, fmt, archive)
+        """A published version as it was kept; the version in force, if not published yet,
+        as the policy renders it (the same text ``notice publish`` would keep)."""
+        policy = policy_of(org)
+        try:
+            text = notices.version_text(org, version, fmt, archive)
+        except NotFound:
+            if version != policy.notice.version or fmt not in ("html", "md"):
+                raise
+            text = render_notice(policy, "html" if fmt == "html" else "md")
         media = "text/html" if fmt == "html" else "text/markdown"
         return Response(text, media_type=f"{media}; charset=utf-8")
+
+    def terms_of(org: str, version: str | None) -> Terms:
+        policy = policy_of(org)
+        if version is None or version == policy.notice.version:
+            return build_terms(policy)
+        for record in notices.history(org, archive):
+            if record.version == version:
+                return build_terms(policy, record.version, record.effective_date)
+        raise NotFound(
+            f"{org} has published no terms version {version!r}",
+            field="version",
+            hint=f"the terms in force are at /{org}/terms",
+        )
+
+    @app.get("/{org}/terms", response_class=HTMLResponse)
+    def terms_html(request: Request, org: str) -> HTMLResponse:
+        return page(request, "terms.html", policy=policy_of(org), terms=terms_of(org, None))
+
+    @app.get("/{org}/terms.json")
+    def terms_json(org: str) -> dict[str, Any]:
+        return success(terms_of(org, None))
+
+    @app.get("/{org}/terms/versions/{version}.json")
+    def terms_version_json(org: str, version: str) -> dict[str, Any]:
+        return success(terms_of(org, version))
+
+    @app.get("/{org}/terms/versions/{version}", response_class=HTMLResponse)
+    def terms_version_html(request: Request, org: str, version: str) -> HTMLResponse:
+        return page(request, "terms.html", policy=policy_of(org), terms=terms_of(org, version))
 
     return app

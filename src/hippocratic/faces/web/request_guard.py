@@ -8,9 +8,14 @@ microseconds, not a thread hop):
   string, so a refused number is written nowhere;
 * a NUL character (U+0000) in any of these is refused with 400 ``input.control_character``
   (no field may hold one, and PostgreSQL text cannot);
+* a form or other change sent over plain HTTP from another machine is refused with 403
+  ``transport.insecure`` before its body is read, and a read over plain HTTP from another
+  machine is redirected (308) to the public HTTPS address when one is configured (S0-84,
+  ``transport``);
 * HEAD is answered as GET without the body;
-* every response carries the security headers (and the request's id, where a route gave it
-  one), and pages with personal data are never cached.
+* every response carries the security headers (over HTTPS, ``Strict-Transport-Security`` too)
+  and the request's id, where a route gave it one, and pages with personal data are never
+  cached.
 """
 
 from __future__ import annotations
@@ -25,12 +30,21 @@ from urllib.parse import parse_qsl, unquote
 from hippocratic.domain.card_number import find_card_number
 from hippocratic.errors import CardNumberRefused, ControlCharacter, HippocraticError, TooLarge
 from hippocratic.faces.envelope import failure
+from hippocratic.faces.web.transport import (
+    HSTS,
+    Transport,
+    https_redirect,
+    is_secure,
+    plain_http_refusal,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ErrorPage = Callable[[Scope, HippocraticError], ASGIApp | None]
+"""The page a person in a browser gets for a refusal, or None for the JSON envelope."""
 
 MAX_BODY = 256 * 1024
 """The largest request body accepted: a long referral letter is a few kilobytes."""
@@ -96,9 +110,17 @@ def body_refusal(body: bytes, content_type: str) -> HippocraticError | None:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int = MAX_BODY,
+        transport: Transport | None = None,
+        error_page: ErrorPage | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.transport = transport or Transport()
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,6 +132,7 @@ class RequestGuard:
             scope = dict(scope, method="GET")
         path: str = scope.get("path", "")
         state: dict[str, Any] = scope.setdefault("state", {})
+        secure = is_secure(scope)
         status = 500
 
         async def respond(message: Message) -> None:
@@ -118,6 +141,8 @@ class RequestGuard:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers += SECURITY_HEADERS
+                if secure:
+                    headers.append((b"strict-transport-security", HSTS))
                 if path.startswith(PRIVATE_PREFIXES):  # no-store, whatever the route said
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))
@@ -130,12 +155,20 @@ class RequestGuard:
             await send(message)
 
         try:
+            insecure = plain_http_refusal(scope)
+            if insecure is not None:  # refused unread: its body is not looked at, kept or logged
+                await self._refuse(insecure, respond, scope, as_page=True)
+                return
+            redirect = https_redirect(scope, self.transport)
+            if redirect is not None:
+                await self._redirect(redirect, respond)
+                return
             refused = self._refusal(scope)
             body = b""
             if refused is None:
                 body, refused = await self._body(scope, receive)
             if refused is not None:
-                await self._refuse(refused, respond)
+                await self._refuse(refused, respond, scope, as_page=False)
                 return
             await self.app(scope, _replay(body, receive), respond)
         finally:
@@ -177,8 +210,14 @@ class RequestGuard:
                 content_type = value.decode("latin-1").lower()
         return body, body_refusal(body, content_type)
 
-    @staticmethod
-    async def _refuse(error: HippocraticError, send: Send) -> None:
+    async def _refuse(
+        self, error: HippocraticError, send: Send, scope: Scope, as_page: bool
+    ) -> None:
+        """The envelope; with ``as_page``, a page instead for a person in a browser."""
+        page = self.error_page(scope, error) if as_page and self.error_page else None
+        if page is not None:
+            await page(scope, _nothing, send)
+            return
         payload = json.dumps(failure(error)).encode()
         await send(
             {
@@ -191,6 +230,18 @@ class RequestGuard:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    @staticmethod
+    async def _redirect(location: str, send: Send) -> None:
+        """308, so the method is kept; only reads come here (changes are refused)."""
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 308,
+                "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
 
 
 def _card_error(where: str) -> CardNumberRefused:
@@ -215,6 +266,10 @@ def _too_large(limit: int) -> TooLarge:
         f"the request body is larger than {limit // 1024} KB",
         hint="send less: attach files through the clinic's document system, not here",
     )
+
+
+async def _nothing() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -101,6 +101,7 @@ def demo_router(templates: Jinja2Templates) -> APIRouter:
             "video": any(d.category is CookieCategory.FUNCTIONAL for d in cookies.categories),
             "language_cookie": language_cookie,
             "language": LANGUAGES.get(request.cookies.get(language_cookie or "", "")),
+            "enquiry": request.app.state.store is not None and policy.records.enquiry is not None,
         }
         response = templates.TemplateResponse(request, "site/demo.html", context)
         response.headers["cache-control"] = "no-store"
