@@ -18,6 +18,7 @@ from hippocratic.policy.retention import RetentionRule
 from hippocratic.policy.role import Role
 from hippocratic.policy.service import Service
 from hippocratic.policy.settings import Breach, Marketing, Rights, SecurityMeasure
+from hippocratic.policy.staff_rules import StaffRules
 
 SCHEMA_VERSION = 1
 
@@ -36,6 +37,7 @@ class Policy(PolicyModel):
     rights: Rights = Rights()
     breach: Breach = Breach()
     security: list[SecurityMeasure] = PydanticField(default_factory=list)
+    staff: StaffRules = StaffRules()
     forms: list[Form] = PydanticField(default_factory=list)
     services: list[Service] = PydanticField(default_factory=list)
     records: RecordBindings = RecordBindings()

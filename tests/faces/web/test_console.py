@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import BOOKING, notice, signed_in, token, use_session
-from tests.services.clinic import NEW_PATIENT, events
+from tests.services.clinic import NEW_PATIENT, cleared, events
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.faces.web.identity import COOKIE
@@ -62,7 +62,7 @@ def sign_in(client: TestClient, store: Store, username: str = "ron") -> None:
 def test_staff_sign_in_with_a_second_factor_and_a_strict_cookie(
     client: TestClient, clinic: Store
 ) -> None:
-    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD, **cleared(clinic))
     first = client.get("/console/", headers=PAGE, follow_redirects=False)
     assert first.status_code == 303 and first.headers["location"].startswith("/console/sign-in")
     form = client.get("/console/sign-in", headers=PAGE)
@@ -93,7 +93,7 @@ def test_staff_sign_in_with_a_second_factor_and_a_strict_cookie(
 
 
 def test_the_cookie_is_secure_off_this_machine(clinic: Store, tmp_path: Path) -> None:
-    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD, **cleared(clinic))
     remote = TestClient(
         create_app(SHIPPED_POLICIES, tmp_path / "n", clinic), base_url="https://clinic.example.org"
     )
@@ -106,7 +106,7 @@ def test_the_cookie_is_secure_off_this_machine(clinic: Store, tmp_path: Path) ->
 
 
 def test_sign_in_never_redirects_off_the_console(client: TestClient, clinic: Store) -> None:
-    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD, **cleared(clinic))
     step = client.post(
         "/console/sign-in",
         data={"organisation": "harmonic", "username": "ron", "password": PASSWORD,
