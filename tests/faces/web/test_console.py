@@ -14,7 +14,7 @@ from tests.services.clinic import NEW_PATIENT, cleared, events
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.faces.web.identity import COOKIE
-from hippocratic.services import staff
+from hippocratic.services import staff, staff_training
 from hippocratic.services.store import Store
 
 PASSWORD = "correct horse battery"
@@ -90,6 +90,30 @@ def test_staff_sign_in_with_a_second_factor_and_a_strict_cookie(
     security = [(e.action, e.outcome) for e in events(clinic) if e.purpose == "security"]
     assert ("sign_in.password", "denied") in security
     assert ("second_factor.enrolled", "allowed") in security
+
+
+@pytest.mark.promise("L-13")
+def test_the_sign_in_page_says_training_is_missing_and_no_session_begins(
+    client: TestClient, clinic: Store
+) -> None:
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    refused = client.post(
+        "/console/sign-in",
+        data={"organisation": "harmonic", "username": "ron", "password": PASSWORD},
+        headers=PAGE,
+    )
+    assert refused.status_code == 403
+    assert "no signed confidentiality agreement is recorded" in refused.text
+    assert COOKIE not in client.cookies
+    staff_training.record(
+        clinic,
+        "harmonic",
+        "ron",
+        confidentiality_signed=clinic.clock.now().date(),
+        trained=clinic.clock.now().date(),
+    )
+    sign_in(client, clinic)
+    assert client.get("/console/", headers=PAGE).status_code == 200
 
 
 def test_the_cookie_is_secure_off_this_machine(clinic: Store, tmp_path: Path) -> None:
