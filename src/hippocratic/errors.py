@@ -168,6 +168,14 @@ class SignInRequired(AuthenticationFailed):
     code = "auth.required"
 
 
+class TrainingRequired(AuthenticationFailed):
+    """The account sees patient data but has no signed confidentiality agreement or no
+    current data-security training (L-13): access waits until both are recorded."""
+
+    code = "auth.training"
+    http_status = 403
+
+
 class CsrfRejected(HippocraticError):
     code = "auth.csrf"
     http_status = 403

@@ -68,7 +68,7 @@ def test_each_activity_has_article_30_a_to_g(clinic: Policy) -> None:
     treatment = entries["Treating your injury"]
     assert treatment.controller == (
         "Riverside Physiotherapy Ltd (company 12345678), 1 Example Wharf, Leeds, LS1 4AB; "
-        "Data Protection Officer: dpo@riverside.example.org"
+        "ICO registration ZA000000; Data Protection Officer: dpo@riverside.example.org"
     )
     assert treatment.purpose.endswith("Assessing and treating you, and writing to your GP.")
     assert treatment.special_condition == (

@@ -3,7 +3,8 @@ present the notice in force, and reading back the audit ledger."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import TypedDict
 
 from sqlalchemy import select
 
@@ -37,6 +38,18 @@ NEW_PATIENT = {
 MONDAY_NINE = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
+class Cleared(TypedDict):
+    confidentiality_signed: date
+    trained: date
+
+
+def cleared(store: Store) -> Cleared:
+    """``staff.add`` keywords for an account that has signed its confidentiality agreement
+    and done its training today (L-13), so it can sign in."""
+    today = store.clock.now().date()
+    return {"confidentiality_signed": today, "trained": today}
+
+
 def hire(store: Store) -> None:
     """Staff rows as the staff service would write them (the password is never used here)."""
     with store.sessions.begin() as session:
@@ -52,6 +65,8 @@ def hire(store: Store) -> None:
                         totp_last_step=0,
                         failed_attempts=0,
                         created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                        confidentiality_signed_at=store.clock.now().date(),
+                        training_completed_at=store.clock.now().date(),
                     )
                 )
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from sqlalchemy import select
-from tests.services.clinic import events
+from tests.services.clinic import cleared, events
 from tests.services.soft_authenticator import SoftAuthenticator
 
 from hippocratic.errors import AuthenticationFailed, InputError, SignInRequired
@@ -27,7 +27,9 @@ PARTY = RelyingParty.of(ORIGIN)
 
 @pytest.fixture
 def secret(store: Store) -> str:
-    staff.add(store, "harmonic", "sam", "Sam Sonographer", "sonographer", PASSWORD)
+    staff.add(
+        store, "harmonic", "sam", "Sam Sonographer", "sonographer", PASSWORD, **cleared(store)
+    )
     return sign_in.provision(store, "harmonic", "sam", by="test")
 
 
@@ -107,7 +109,9 @@ def test_another_accounts_passkey_and_a_forged_registration_are_refused(
     store: Store, secret: str
 ) -> None:
     device = registered(store, secret)
-    staff.add(store, "harmonic", "sue", "Sue Sonographer", "sonographer", PASSWORD)
+    staff.add(
+        store, "harmonic", "sue", "Sue Sonographer", "sonographer", PASSWORD, **cleared(store)
+    )
     sue_secret = sign_in.provision(store, "harmonic", "sue", by="test")
     step = sign_in.password(store, "harmonic", "sue", PASSWORD)
     with pytest.raises(Exception, match="no passkey"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
-from tests.services.clinic import events
+from tests.services.clinic import cleared, events
 
 from hippocratic.errors import AccessDenied, Conflict, InputError, PolicyInvalid
 from hippocratic.services import staff
@@ -65,7 +65,9 @@ def test_a_change_that_would_break_something_changes_nothing(store: Store, tmp_p
         change_policy(
             store, variant(tmp_path, NEW_NOTICE, ("lawful_basis: consent", "lawful_basis: whim"))
         )
-    staff.add(store, "harmonic", "quinn", "Quinn Quality", "quality_reviewer", PASSWORD)
+    staff.add(
+        store, "harmonic", "quinn", "Quinn Quality", "quality_reviewer", PASSWORD, **cleared(store)
+    )
     dropped = variant(
         tmp_path, NEW_NOTICE, ("  - key: quality_reviewer\n", "  - key: quality_review\n")
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from sqlalchemy import select
-from tests.services.clinic import events
+from tests.services.clinic import cleared, events
 
 from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import (
@@ -27,7 +27,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def rita(store: Store) -> Store:
-    staff.add(store, "harmonic", "rita", "Rita Reception", "reception", PASSWORD)
+    staff.add(store, "harmonic", "rita", "Rita Reception", "reception", PASSWORD, **cleared(store))
     return store
 
 
@@ -42,16 +42,24 @@ def enrolled(store: Store, username: str = "rita") -> tuple[str, str]:
 
 def test_a_password_is_long_and_not_the_username(store: Store) -> None:
     with pytest.raises(InputError, match="12 to 256"):
-        staff.add(store, "harmonic", "rita", "Rita", "reception", "short")
+        staff.add(store, "harmonic", "rita", "Rita", "reception", "short", **cleared(store))
     with pytest.raises(InputError, match="username"):
-        staff.add(store, "harmonic", "ritareception", "Rita", "reception", "RitaReception")
+        staff.add(
+            store,
+            "harmonic",
+            "ritareception",
+            "Rita",
+            "reception",
+            "RitaReception",
+            **cleared(store),
+        )
     with pytest.raises(InputError, match="not a role"):
-        staff.add(store, "harmonic", "rita", "Rita", "admiral", PASSWORD)
+        staff.add(store, "harmonic", "rita", "Rita", "admiral", PASSWORD, **cleared(store))
 
 
 def test_an_account_is_created_once_with_an_argon2id_hash(rita: Store) -> None:
     with pytest.raises(Conflict):
-        staff.add(rita, "harmonic", "rita", "Rita Again", "reception", PASSWORD)
+        staff.add(rita, "harmonic", "rita", "Rita Again", "reception", PASSWORD, **cleared(rita))
     with rita.sessions() as session:
         row = session.get(StaffRow, ("harmonic", "rita"))
         assert row is not None and row.password_hash.startswith("$argon2id$")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 
 from pydantic import Field as PydanticField
 
 from hippocratic.policy.category import DataCategory, Field
+from hippocratic.policy.control import Control, ControlRegister, control_register
 from hippocratic.policy.cookie import CookiePolicy
 from hippocratic.policy.form import Form
 from hippocratic.policy.model import PolicyModel
@@ -18,6 +20,7 @@ from hippocratic.policy.retention import RetentionRule
 from hippocratic.policy.role import Role
 from hippocratic.policy.service import Service
 from hippocratic.policy.settings import Breach, Marketing, Rights, SecurityMeasure
+from hippocratic.policy.staff_rules import StaffRules
 
 SCHEMA_VERSION = 1
 
@@ -36,9 +39,17 @@ class Policy(PolicyModel):
     rights: Rights = Rights()
     breach: Breach = Breach()
     security: list[SecurityMeasure] = PydanticField(default_factory=list)
+    staff: StaffRules = StaffRules()
+    controls: list[Control] = PydanticField(default_factory=list)
+    """The security-control register (S0-87)."""
     forms: list[Form] = PydanticField(default_factory=list)
     services: list[Service] = PydanticField(default_factory=list)
     records: RecordBindings = RecordBindings()
+
+    def control_register(self, as_of: date) -> ControlRegister:
+        """The security-control register as of a day, owners named by their role titles."""
+        titles = {role.key: role.title for role in self.roles}
+        return control_register(self.organisation.key, self.controls, titles, as_of)
 
     @cached_property
     def category_by_key(self) -> dict[str, DataCategory]:

@@ -64,7 +64,15 @@ class Organisation(PolicyModel):
     trading_name: str | None = None
     company_number: str | None = Field(default=None, pattern=r"^(\d{8}|[A-Z]{2}\d{6})$")
     registered_office: PostalAddress
-    ico_registration_number: str | None = None
+    ico_registration_number: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]\d{6}$")
+    """The ICO's registration reference for the data protection fee (Data Protection
+    (Charges and Information) Regulations 2018): ``Z`` then a letter or digit and six digits,
+    e.g. ``ZA123456`` or ``Z1234567``. Required: a clinic processing health data pays the fee
+    (L-11); the notice and the record of processing show it."""
+    ico_registration_awaited: str | None = Field(default=None, min_length=10)
+    """Only while the number is being confirmed from the ICO's register: why it is not here
+    yet and who confirms it. Shown in the record of processing, never in the notice; the
+    number itself is what ``policy check`` asks for."""
     website: HttpUrl | None = None
     privacy_contact: Contact
     dpo: DataProtectionOfficer | None = None

@@ -63,7 +63,13 @@ def build_ropa(policy: Policy) -> list[RopaEntry]:
     controller = (
         f"{org.legal_name}"
         + (f" (company {org.company_number})" if org.company_number else "")
-        + f", {org.registered_office.one_line()}; {dpo}"
+        + f", {org.registered_office.one_line()}; "
+        + (
+            f"ICO registration {org.ico_registration_number}"
+            if org.ico_registration_number
+            else f"ICO registration not yet recorded: {org.ico_registration_awaited}"
+        )
+        + f"; {dpo}"
     )
     security = "; ".join(measure.title for measure in policy.security) or "none stated"
     transfer_by_name = {view.name: view for view in transfers(policy)}

@@ -19,6 +19,7 @@ from hippocratic.policy.checks.collection import (
 )
 from hippocratic.policy.checks.cookie import check_cookies
 from hippocratic.policy.checks.disclosure import check_health_to_marketing, check_transfers
+from hippocratic.policy.checks.governance import check_governance
 from hippocratic.policy.checks.impact_assessment import check_impact_assessments
 from hippocratic.policy.checks.lawful_basis import check_lawful_bases
 from hippocratic.policy.checks.recipient_terms import check_recipient_terms
@@ -47,6 +48,7 @@ CHECKS = (
     check_marketing_preference,
     check_cookies,
     check_records,
+    check_governance,
 )
 
 

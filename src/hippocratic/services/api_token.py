@@ -2,9 +2,11 @@
 
 A token reads ``hip_<organisation>_<id>_<secret>``: the organisation and id say which row to
 look at, the secret (32 random bytes, base64url) is checked against its SHA-256, the only form
-stored. The role is one of the policy's roles, so the guard decides a token's requests exactly
-as it decides a person's in that role; its actor on the ledger is ``token:<id>``. Issuing and
-revoking are security events.
+stored. A token issued by a member of staff works only while that member's confidentiality
+agreement and training are current (L-13); one issued by the operator (an integration) has
+no person behind it to train. The role is one of the policy's roles, so the guard decides a
+token's requests exactly as it decides a person's in that role; its actor on the ledger is
+``token:<id>``. Issuing and revoking are security events.
 """
 
 from __future__ import annotations
@@ -16,26 +18,43 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from hippocratic.errors import InputError, NotFound
-from hippocratic.services import security_event
+from hippocratic.services import security_event, staff_training
 from hippocratic.services.actor import Actor
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
 from hippocratic.storage.database import read_connection
-from hippocratic.storage.staff import ApiTokenRow
+from hippocratic.storage.staff import ApiTokenRow, StaffRow
 
 PREFIX = "hip"
 TOKEN = re.compile(r"^hip_([a-z][a-z0-9_]{0,63})_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 TOUCH_EVERY_SECONDS = 60
-_CHECK = select(
-    ApiTokenRow.token_hash, ApiTokenRow.role, ApiTokenRow.revoked_at, ApiTokenRow.last_used_at
-).where(
-    ApiTokenRow.organisation_id == bindparam("organisation"),
-    ApiTokenRow.token_id == bindparam("token"),
+_CHECK = (
+    select(
+        ApiTokenRow.token_hash,
+        ApiTokenRow.role,
+        ApiTokenRow.revoked_at,
+        ApiTokenRow.last_used_at,
+        StaffRow.username.label("owner"),
+        StaffRow.confidentiality_signed_at,
+        StaffRow.training_completed_at,
+    )
+    .outerjoin(
+        StaffRow,
+        and_(
+            StaffRow.organisation_id == ApiTokenRow.organisation_id,
+            StaffRow.username == ApiTokenRow.created_by,
+        ),
+    )
+    .where(
+        ApiTokenRow.organisation_id == bindparam("organisation"),
+        ApiTokenRow.token_id == bindparam("token"),
+    )
 )
-"""Built once: every API request checks its token."""
+"""Built once: every API request checks its token, and (L-13) the training of the member of
+staff who issued it, in the same one query."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +166,10 @@ def revoke(store: Store, organisation: str, token_id: str, by: str = OPERATOR) -
 
 
 def authenticate(store: Store, bearer: str | None) -> Actor | None:
-    """The actor a bearer token stands for, or None (malformed, unknown, wrong or revoked)."""
+    """The actor a bearer token stands for, or None (malformed, unknown, wrong or revoked).
+
+    Raises ``TrainingRequired`` (``auth.training``, 403) for a right token whose issuer's
+    confidentiality agreement or training is missing or out of date (L-13)."""
     if bearer is None:
         return None
     match = TOKEN.match(bearer)
@@ -164,8 +186,24 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
     if not hmac.compare_digest(row.token_hash, _digest(secret)):
         return None
     role, last = row.role, row.last_used_at
-    if role not in store.policy_of(organisation).role_by_key:
+    policy = store.policy_of(organisation)
+    if role not in policy.role_by_key:
         return None
+    if row.owner is not None:
+        untrained = staff_training.refusal(
+            policy, role, row.confidentiality_signed_at, row.training_completed_at, now.date()
+        )
+        if untrained is not None:
+            security_event.record_now(
+                store,
+                organisation,
+                f"token:{token_id}",
+                role,
+                "api_token.refused",
+                allowed=False,
+                reason=f"{row.owner}: {untrained.value}",
+            )
+            raise staff_training.refused(untrained)
     if last is None or (now - last).total_seconds() >= TOUCH_EVERY_SECONDS:
         with store.sessions.begin() as session:
             session.execute(

@@ -91,7 +91,18 @@ def seed_staff(store: Store, organisation: str) -> list[DemoAccount]:
     accounts = []
     for role in policy.roles:
         password = secrets.token_urlsafe(12)
-        staff.add(store, organisation, role.key, f"Demo {role.title}", role.key, password)
+        # Demo staff have signed and are trained, as a clinic's staff must be (L-13).
+        today = store.clock.now().date()
+        staff.add(
+            store,
+            organisation,
+            role.key,
+            f"Demo {role.title}",
+            role.key,
+            password,
+            confidentiality_signed=today,
+            trained=today,
+        )
         secret = sign_in.provision(store, organisation, role.key, by="demo-seeder")
         accounts.append(DemoAccount(role.key, role.key, password, secret))
     return accounts

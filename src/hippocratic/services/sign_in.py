@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import AccountLocked, AuthenticationFailed, NotFound, SignInRequired
-from hippocratic.services import security_event, staff_session
+from hippocratic.services import security_event, staff_session, staff_training
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.staff import HASHER
 from hippocratic.services.store import Store
@@ -158,6 +158,13 @@ def password(store: Store, organisation: str, username: str, given: str) -> Sign
             if not ok:
                 record_failure(session, store, row, "sign_in.password")
                 refusal = AuthenticationFailed(FAILED)
+            elif (untrained := staff_training.record_of(store, row).refusal) is not None:
+                # The password was right, so saying why reveals nothing to a guesser.
+                row.failed_attempts = 0
+                security_event.by_staff(
+                    session, store, row, "sign_in.password", allowed=False, reason=untrained.value
+                )
+                refusal = staff_training.refused(untrained)
             else:
                 if HASHER.check_needs_rehash(row.password_hash):
                     row.password_hash = HASHER.hash(given)
@@ -178,6 +185,8 @@ def pending(session: Session, store: Store, cookie: str) -> tuple[StaffSessionRo
     staff = session.get(StaffRow, (found.organisation_id, found.username)) if found else None
     if found is None or staff is None or staff.disabled_at is not None:
         raise SignInRequired("sign in again", hint="your sign-in expired or was ended")
+    if (untrained := staff_training.record_of(store, staff).refusal) is not None:
+        raise staff_training.refused(untrained)
     return found, staff
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from argon2 import PasswordHasher
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import Conflict, InputError, NotFound
-from hippocratic.services import security_event
+from hippocratic.services import security_event, staff_training
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store
 from hippocratic.storage.staff import PasskeyRow, StaffRow, StaffSessionRow
@@ -40,6 +40,11 @@ class StaffMember:
     passkeys: int
     disabled: bool
     created_at: datetime
+    confidentiality_signed_at: date | None = None
+    training_completed_at: date | None = None
+    training_expires_on: date | None = None
+    access_refused: staff_training.Clearance | None = None
+    """Why the account may not sign in or act (L-13), or None when it may."""
 
 
 def check_password(username: str, password: str) -> None:
@@ -68,6 +73,7 @@ def _role_title(store: Store, organisation: str, role: str) -> str:
 def _member(store: Store, row: StaffRow, passkeys: int) -> StaffMember:
     policy = store.policy_of(row.organisation_id)
     role = policy.role_by_key.get(row.role)
+    training = staff_training.record_of(store, row)
     return StaffMember(
         row.organisation_id,
         row.username,
@@ -78,6 +84,10 @@ def _member(store: Store, row: StaffRow, passkeys: int) -> StaffMember:
         passkeys,
         row.disabled_at is not None,
         row.created_at,
+        training.confidentiality_signed_at,
+        training.training_completed_at,
+        training.training_expires_on,
+        training.refusal,
     )
 
 
@@ -89,8 +99,13 @@ def add(
     role: str,
     password: str,
     by: str = OPERATOR,
+    *,
+    confidentiality_signed: date | None = None,
+    trained: date | None = None,
 ) -> StaffMember:
-    """A new account; its second factor is enrolled at its first sign-in."""
+    """A new account; its second factor is enrolled at its first sign-in. Until its
+    confidentiality agreement and training are recorded (here or by
+    ``staff_training.record``) an account in a role that sees patient data cannot sign in."""
     if not USERNAME.match(username):
         raise InputError(
             f"{username!r} is not a username",
@@ -102,6 +117,7 @@ def add(
         raise InputError("a display name has 1 to 120 characters", field="name")
     _role_title(store, organisation, role)
     check_password(username, password)
+    staff_training.check_dates(store, confidentiality_signed, trained)
     hashed = HASHER.hash(password)
     with store.sessions.begin() as session:
         if session.get(StaffRow, (organisation, username)) is not None:
@@ -115,6 +131,8 @@ def add(
             totp_last_step=0,
             failed_attempts=0,
             created_at=store.clock.now(),
+            confidentiality_signed_at=confidentiality_signed,
+            training_completed_at=trained,
         )
         session.add(row)
         session.flush()
@@ -125,7 +143,13 @@ def add(
             by,
             OPERATOR,
             "staff.created",
-            reason=f"{username} as {role}",
+            reason=f"{username} as {role}"
+            + (
+                f", confidentiality signed {confidentiality_signed}"
+                if confidentiality_signed
+                else ""
+            )
+            + (f", trained {trained}" if trained else ""),
         )
     return _member(store, row, 0)
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from hippocratic.services import security_event
+from hippocratic.services import security_event, staff_training
 from hippocratic.services.actor import Actor
 from hippocratic.services.staff import revoke_sessions
 from hippocratic.services.store import Store
@@ -121,8 +121,12 @@ def authenticate(
         if require_second_factor and row.second_factor_at is None:
             return None
         key, last_seen = (row.organisation_id, row.token_hash), row.last_seen_at
+        untrained = staff_training.record_of(store, staff).refusal
     role = store.policy_of(organisation).role_by_key.get(staff.role)
     if role is None:
+        return None
+    if untrained is not None:
+        _suspend(store, staff, untrained)
         return None
     if now - last_seen >= TOUCH_EVERY:
         last_seen = now
@@ -146,6 +150,24 @@ def authenticate(
         row.second_factor_at is not None,
         min(row.expires_at, last_seen + IDLE),
     )
+
+
+def _suspend(store: Store, staff: StaffRow, reason: staff_training.Clearance) -> None:
+    """Training lapsed (or was never recorded) during a session: every session of the
+    account ends now, once, as a security event; signing in again says why (L-13)."""
+    with store.sessions.begin() as session:
+        ended = revoke_sessions(session, store, staff.organisation_id, staff.username)
+        if ended:
+            security_event.record(
+                session,
+                store,
+                staff.organisation_id,
+                staff.username,
+                staff.role,
+                "session.suspended",
+                allowed=False,
+                reason=reason.value,
+            )
 
 
 def sign_out(store: Store, cookie: str | None) -> None:

@@ -8,9 +8,9 @@ its organisation.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Date, ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hippocratic.storage.database import Base, Instant
@@ -39,6 +39,11 @@ class StaffRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     disabled_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Instant)
+    confidentiality_signed_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """When the member of staff signed the confidentiality agreement (L-13)."""
+    training_completed_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """When they last completed data-security training; valid for the policy's
+    ``staff.training_valid_months`` (L-13)."""
 
 
 class PasskeyRow(Base):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from hippocratic.errors import TrainingRequired
 from hippocratic.faces.cli.app import app
 from hippocratic.services import api_token, sign_in, staff_session
 from hippocratic.services.store import open_store
@@ -39,12 +41,19 @@ def test_staff_accounts_from_the_shell(where: list[str]) -> None:
     assert isinstance(password, str) and len(password) >= 12
     store = open_store(where[1], Path(where[3]))
     try:
+        with pytest.raises(TrainingRequired):
+            sign_in.password(store, "harmonic", "rita", password)
+        today = date.today().isoformat()
+        recorded = run("staff", "training", "harmonic", "rita", "--confidentiality-signed",
+                       today, "--trained", today, *where)["data"]  # fmt: skip
+        assert isinstance(recorded, dict) and recorded["refusal"] is None
         assert sign_in.password(store, "harmonic", "rita", password).needs == "enrol"
     finally:
         store.dispose()
     assert run("staff", "sign-out", "harmonic", "rita", *where)["data"] == {"sessions_ended": 1}
     listed = run("staff", "list", "harmonic", *where)["data"]
     assert isinstance(listed, list) and listed[0]["second_factor"] is False
+    assert listed[0]["training_completed_at"] == date.today().isoformat()
     moved = run("staff", "role", "harmonic", "rita", "billing", *where)["data"]
     assert isinstance(moved, dict) and moved["role"] == "billing"
     assert run("staff", "reset-2fa", "harmonic", "rita", *where)["ok"] is True
@@ -53,6 +62,35 @@ def test_staff_accounts_from_the_shell(where: list[str]) -> None:
     refused = runner.invoke(app, ["staff", "add", "harmonic", "xavier", "--name", "X", "--role",
                                   "admiral", *where])  # fmt: skip
     assert refused.exit_code == 2 and "not a role" in refused.stderr
+
+
+@pytest.mark.promise("L-13")
+def test_an_account_without_training_is_told_so_at_the_shell(where: list[str]) -> None:
+    added = run(
+        "staff",
+        "add",
+        "harmonic",
+        "tom",
+        "--name",
+        "Tom Example",
+        "--role",
+        "sonographer",
+        "--confidentiality-signed",
+        date.today().isoformat(),
+        *where,
+    )
+    assert added["ok"] is True
+    listed = run("staff", "list", "harmonic", *where)["data"]
+    assert isinstance(listed, list) and listed[0]["access_refused"] == "training_missing"
+    old = (date.today() - timedelta(days=400)).isoformat()
+    trained = runner.invoke(app, ["staff", "training", "harmonic", "tom", "--trained", old,
+                                  *where])  # fmt: skip
+    assert trained.exit_code == 0
+    assert "still cannot sign in: data-security training has expired" in trained.stdout
+    future = (date.today() + timedelta(days=3)).isoformat()
+    refused = runner.invoke(app, ["staff", "training", "harmonic", "tom", "--trained", future,
+                                  *where])  # fmt: skip
+    assert refused.exit_code == 2 and "in the future" in refused.stderr
 
 
 def test_api_tokens_from_the_shell(where: list[str]) -> None:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 from tests.faces.web.clinic_client import SignedIn, app_client, notice, signed_in, use_session
+from tests.services.clinic import cleared
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES
 from hippocratic.services import demo, staff
@@ -124,7 +125,15 @@ def _open(store: Store, path: Path, tmp_path: Path) -> Clinic:
     for role, spec in policy.roles.items():
         if spec.get("care_relationship_required"):
             other = f"{role}-2"
-            staff.add(store, organisation, other, "Not caring", role, "a long demo password")
+            staff.add(
+                store,
+                organisation,
+                other,
+                "Not caring",
+                role,
+                "a long demo password",
+                **cleared(store),
+            )
             members.append(Member(other, role, False, signed_in(store, organisation, other)))
     by_role = {m.role: m for m in members if m.in_care or m.username == m.role}
     client = app_client(store, tmp_path / organisation)

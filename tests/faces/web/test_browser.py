@@ -22,6 +22,7 @@ import pyotp
 import pytest
 from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
 from tests.faces.web.live_server import serving
+from tests.services.clinic import cleared
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.services import demo, staff
@@ -73,7 +74,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     demo.seed_appointments(store, "harmonic", today, count=3)
     seed_history(store, "harmonic", registered, today)
     # A second receptionist, so two tests in the same 30 seconds never reuse one code.
-    staff.add(store, "harmonic", "frontdesk", "Front Desk", "reception", FRONT_DESK)
+    staff.add(
+        store, "harmonic", "frontdesk", "Front Desk", "reception", FRONT_DESK, **cleared(store)
+    )
     secret = sign_in_service.provision(store, "harmonic", "frontdesk", by="test")
     users["frontdesk"] = demo.DemoAccount("frontdesk", "reception", FRONT_DESK, secret)
     known = Records(store, Actor("harmonic", "setup", "reception")).register("care", KNOWN)

@@ -10,11 +10,11 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import BOOKING, notice, signed_in, token, use_session
-from tests.services.clinic import NEW_PATIENT, events
+from tests.services.clinic import NEW_PATIENT, cleared, events
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
 from hippocratic.faces.web.identity import COOKIE
-from hippocratic.services import staff
+from hippocratic.services import staff, staff_training
 from hippocratic.services.store import Store
 
 PASSWORD = "correct horse battery"
@@ -62,7 +62,7 @@ def sign_in(client: TestClient, store: Store, username: str = "ron") -> None:
 def test_staff_sign_in_with_a_second_factor_and_a_strict_cookie(
     client: TestClient, clinic: Store
 ) -> None:
-    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD, **cleared(clinic))
     first = client.get("/console/", headers=PAGE, follow_redirects=False)
     assert first.status_code == 303 and first.headers["location"].startswith("/console/sign-in")
     form = client.get("/console/sign-in", headers=PAGE)
@@ -92,8 +92,32 @@ def test_staff_sign_in_with_a_second_factor_and_a_strict_cookie(
     assert ("second_factor.enrolled", "allowed") in security
 
 
-def test_the_cookie_is_secure_off_this_machine(clinic: Store, tmp_path: Path) -> None:
+@pytest.mark.promise("L-13")
+def test_the_sign_in_page_says_training_is_missing_and_no_session_begins(
+    client: TestClient, clinic: Store
+) -> None:
     staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    refused = client.post(
+        "/console/sign-in",
+        data={"organisation": "harmonic", "username": "ron", "password": PASSWORD},
+        headers=PAGE,
+    )
+    assert refused.status_code == 403
+    assert "no signed confidentiality agreement is recorded" in refused.text
+    assert COOKIE not in client.cookies
+    staff_training.record(
+        clinic,
+        "harmonic",
+        "ron",
+        confidentiality_signed=clinic.clock.now().date(),
+        trained=clinic.clock.now().date(),
+    )
+    sign_in(client, clinic)
+    assert client.get("/console/", headers=PAGE).status_code == 200
+
+
+def test_the_cookie_is_secure_off_this_machine(clinic: Store, tmp_path: Path) -> None:
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD, **cleared(clinic))
     remote = TestClient(
         create_app(SHIPPED_POLICIES, tmp_path / "n", clinic), base_url="https://clinic.example.org"
     )
@@ -106,7 +130,7 @@ def test_the_cookie_is_secure_off_this_machine(clinic: Store, tmp_path: Path) ->
 
 
 def test_sign_in_never_redirects_off_the_console(client: TestClient, clinic: Store) -> None:
-    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD)
+    staff.add(clinic, "harmonic", "ron", "Ron Reception", "reception", PASSWORD, **cleared(clinic))
     step = client.post(
         "/console/sign-in",
         data={"organisation": "harmonic", "username": "ron", "password": PASSWORD,

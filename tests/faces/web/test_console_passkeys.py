@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import signed_in, use_session
+from tests.services.clinic import cleared
 from tests.services.soft_authenticator import SoftAuthenticator
 
 from hippocratic.faces.web.app import SHIPPED_POLICIES, create_app
@@ -25,7 +26,9 @@ PAGE = {"accept": "text/html"}
 
 @pytest.fixture
 def client(store: Store, tmp_path: Path) -> TestClient:
-    staff.add(store, "harmonic", "sam", "Sam Sonographer", "sonographer", PASSWORD)
+    staff.add(
+        store, "harmonic", "sam", "Sam Sonographer", "sonographer", PASSWORD, **cleared(store)
+    )
     app = create_app(SHIPPED_POLICIES, tmp_path / "notices", store)
     return TestClient(app, base_url=ORIGIN)
 

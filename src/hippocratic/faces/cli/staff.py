@@ -9,15 +9,27 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from hippocratic.faces.cli.arguments import parse_optional_date
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, opened
-from hippocratic.services import api_token, staff, staff_session
+from hippocratic.services import api_token, staff, staff_session, staff_training
 from hippocratic.services.staff import StaffMember
 
 staff_app = typer.Typer(help="Staff accounts for the console.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
 Org = Annotated[str, typer.Argument(help="Organisation key, e.g. harmonic.")]
 Username = Annotated[str, typer.Argument(help="The member of staff's username.")]
+SignedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--confidentiality-signed",
+        help="The date (YYYY-MM-DD) they signed the confidentiality agreement.",
+    ),
+]
+TrainedOption = Annotated[
+    str | None,
+    typer.Option("--trained", help="The date (YYYY-MM-DD) they completed data-security training."),
+]
 
 
 def _show(member: StaffMember, as_json: bool, said: str) -> None:
@@ -38,25 +50,81 @@ def add(
             help="Their first password (default: a random one, printed once).",
         ),
     ] = None,
+    confidentiality_signed: SignedOption = None,
+    trained: TrainedOption = None,
     db: DbOption = None,
     keys: KeysOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create an account; its authenticator is enrolled at the first sign-in."""
+    """Create an account; its authenticator is enrolled at the first sign-in. It can sign in
+    only once its confidentiality agreement and training are recorded (here or with
+    ``staff training``)."""
     wants_json(as_json)
     given = password or secrets.token_urlsafe(12)
+    signed = parse_optional_date(confidentiality_signed, "confidentiality_signed")
+    trained_on = parse_optional_date(trained, "trained")
     with opened(db, keys) as store:
-        member = staff.add(store, organisation, username, name, role, given)
+        member = staff.add(
+            store,
+            organisation,
+            username,
+            name,
+            role,
+            given,
+            confidentiality_signed=signed,
+            trained=trained_on,
+        )
     data = {"member": member, "password": None if password else given}
     emit(
         data,
         as_json=as_json,
         render=lambda: console.print(
             f"added {username} ({member.role_title}) to {organisation}"
-            + ("" if password else f"; first password, shown once: {given}"),
+            + ("" if password else f"; first password, shown once: {given}")
+            + (
+                f"\nnot yet able to sign in: {staff_training.MESSAGES[member.access_refused]}"
+                if member.access_refused
+                else ""
+            ),
             markup=False,
         ),
     )
+
+
+@staff_app.command("training")
+def training(
+    organisation: Org,
+    username: Username,
+    confidentiality_signed: SignedOption = None,
+    trained: TrainedOption = None,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a signed confidentiality agreement and/or completed data-security training; an
+    account that sees patient data needs both, the training current, to sign in (L-13)."""
+    wants_json(as_json)
+    signed = parse_optional_date(confidentiality_signed, "confidentiality_signed")
+    trained_on = parse_optional_date(trained, "trained")
+    with opened(db, keys) as store:
+        record = staff_training.record(
+            store, organisation, username, confidentiality_signed=signed, trained=trained_on
+        )
+
+    def render() -> None:
+        expires = record.training_expires_on
+        console.print(
+            f"{username}: confidentiality signed {record.confidentiality_signed_at or 'never'}, "
+            f"trained {record.training_completed_at or 'never'}"
+            + (f" (valid until {expires})" if expires else ""),
+            markup=False,
+        )
+        if record.refusal is not None:
+            console.print(
+                f"still cannot sign in: {staff_training.MESSAGES[record.refusal]}", markup=False
+            )
+
+    emit(record, as_json=as_json, render=render)
 
 
 @staff_app.command("list")
@@ -69,11 +137,14 @@ def list_staff(
         members = staff.list_staff(store, organisation)
 
     def render() -> None:
-        table = Table("username", "name", "role", "second factor", "status")
+        table = Table("username", "name", "role", "second factor", "training", "status")
         for m in members:
             status = "disabled" if m.disabled else "active"
+            if not m.disabled and m.access_refused is not None:
+                status = f"suspended: {staff_training.MESSAGES[m.access_refused]}"
             enrolled = "enrolled" if m.second_factor else "at first sign-in"
-            table.add_row(m.username, m.display_name, m.role_title, enrolled, status)
+            until = f"until {m.training_expires_on}" if m.training_expires_on else "none"
+            table.add_row(m.username, m.display_name, m.role_title, enrolled, until, status)
         console.print(table)
 
     emit(members, as_json=as_json, render=render)

@@ -108,6 +108,7 @@ def _duplicates(policy: Policy) -> Iterator[Finding]:
         (("retention",), "key", [r.key for r in policy.retention]),
         (("forms",), "key", [f.key for f in policy.forms]),
         (("security",), "key", [m.key for m in policy.security]),
+        (("controls",), "key", [c.key for c in policy.controls]),
     ]
     if policy.cookies is not None:
         sections.append((("cookies", "vendors"), "key", [v.key for v in policy.cookies.vendors]))
