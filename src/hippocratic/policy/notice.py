@@ -15,8 +15,14 @@ from pydantic import BaseModel
 
 from hippocratic.policy import wording
 from hippocratic.policy.category import DataCategory, Field
-from hippocratic.policy.cookie import CookieCategory
 from hippocratic.policy.document import Policy
+from hippocratic.policy.notice_cookies import (
+    CookieFeatureView,
+    CookieView,
+    cookie_features,
+    cookie_views,
+    without_cookies,
+)
 from hippocratic.policy.purpose import Purpose
 from hippocratic.policy.recipient import UK_AND_EEA, Recipient, TransferSafeguard
 
@@ -73,23 +79,6 @@ class RetentionView(BaseModel):
     period: str
     citation: str | None
     categories: list[str]
-
-
-class CookieView(BaseModel):
-    name: str
-    category: str
-    provider: str
-    purpose: str
-    lifetime: str
-    opt_out_url: str | None
-
-
-class CookieFeatureView(BaseModel):
-    """A feature of the website that needs a cookie, and what happens with cookies off."""
-
-    feature: str
-    cookie: str
-    without: str
 
 
 class RightView(BaseModel):
@@ -179,9 +168,9 @@ def build_notice(policy: Policy) -> NoticeView:
             )
             for d in (policy.cookies.categories if policy.cookies else [])
         ],
-        cookies=_cookies(policy),
-        cookie_features=_cookie_features(policy),
-        without_cookies=_without_cookies(policy),
+        cookies=cookie_views(policy),
+        cookie_features=cookie_features(policy),
+        without_cookies=without_cookies(policy),
         marketing=_marketing(policy),
         rights=[
             RightView(name=wording.RIGHT[r][0], description=wording.RIGHT[r][1])
@@ -297,64 +286,6 @@ def _retention(policy: Policy) -> list[RetentionView]:
             )
         )
     return views
-
-
-def _cookies(policy: Policy) -> list[CookieView]:
-    if policy.cookies is None:
-        return []
-    vendors = {vendor.key: vendor for vendor in policy.cookies.vendors}
-    views = []
-    for cookie in policy.cookies.cookies:
-        vendor = vendors.get(cookie.vendor) if cookie.vendor else None
-        views.append(
-            CookieView(
-                name=cookie.name,
-                category=cookie.category.value,
-                provider=vendor.name if vendor else policy.organisation.display_name,
-                purpose=cookie.purpose,
-                lifetime=wording.period(cookie.lifetime) if cookie.lifetime else "this visit only",
-                opt_out_url=str(vendor.opt_out_url) if vendor and vendor.opt_out_url else None,
-            )
-        )
-    return views
-
-
-FEATURE_CATEGORIES = (CookieCategory.ESSENTIAL, CookieCategory.FUNCTIONAL)
-
-
-def _cookie_features(policy: Policy) -> list[CookieFeatureView]:
-    """Each essential or functional cookie is a feature that needs it; analytics, advertising
-    and performance cookies serve no feature of yours, so none is listed for them."""
-    if policy.cookies is None:
-        return []
-    consent = policy.cookies.consent_cookie_name
-    features = []
-    for cookie in policy.cookies.cookies:
-        if cookie.category not in FEATURE_CATEGORIES:
-            continue
-        if cookie.name == consent:
-            without = "we cannot remember your choice, so we ask again; nothing optional is set"
-        elif cookie.category is CookieCategory.ESSENTIAL:
-            without = "this cannot work; the rest of the website still does"
-        elif cookie.vendor is not None:
-            without = "the content it comes with is not loaded; a link to it is shown instead"
-        else:
-            without = "the website works but does not remember this"
-        features.append(
-            CookieFeatureView(
-                feature=cookie.purpose.rstrip("."), cookie=cookie.name, without=without
-            )
-        )
-    return features
-
-
-def _without_cookies(policy: Policy) -> str:
-    enquiry = policy.records.enquiry
-    text = "With cookies switched off you can still read every page of the website"
-    if enquiry is not None and enquiry.form is not None:
-        title = policy.form_by_key[enquiry.form].title
-        text += f", and send us an enquiry (or ask to book) with our form “{title}”"
-    return text + "."
 
 
 def _marketing(policy: Policy) -> str | None:

@@ -198,6 +198,18 @@ def hold_organisation_key(session: Session, organisation: str, version: int) -> 
     )
 
 
+def checkpoint_wal(engine: Engine) -> None:
+    """Copy a SQLite key store's WAL into the file and truncate it, so no old page image keeps
+    a destroyed key."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()
+
+
 def keystore_url(directory: Path, explicit: str | None = None) -> str:
     """``explicit`` wins, then ``HIPPOCRATIC_KEYSTORE_URL``, then ``keys.db`` in ``directory``."""
     return explicit or os.environ.get(KEYSTORE_URL_ENV) or f"sqlite:///{directory / 'keys.db'}"

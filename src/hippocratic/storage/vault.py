@@ -13,7 +13,6 @@ API (the key store's engine is separate from the data's; see ``storage.keystore`
     clinic.decrypt_field(subject, "email", blob)         # raises hippocratic.errors.Erased
 
 For many fields of one patient, fetch the key once (``subject_cipher``), then ``ciphertext.seal``.
-
 Ciphertexts (``storage.ciphertext``) are bound to organisation, subject and field: moved to
 another row, field or organisation they fail with ``TamperedData``, never someone else's value.
 
@@ -24,9 +23,8 @@ be written again under a fresh key.
 
 Unwrapped subject keys are cached per process (LRU, ``cache_size`` keys, ``cache_seconds``
 each). A shred drops the key from this process's cache at once, including against a load that
-raced with it; another process drops its copy within ``cache_seconds``.
-
-Rotation (``rotate_master``, ``rotate_organisation_key``): see ``storage.key_rotation``.
+raced with it; another process drops its copy within ``cache_seconds``. Rotation
+(``rotate_master``, ``rotate_organisation_key``): see ``storage.key_rotation``.
 """
 
 from __future__ import annotations
@@ -59,6 +57,7 @@ from hippocratic.storage.keystore import (
     ServiceKeyRow,
     ShreddedSubjectRow,
     SubjectKeyRow,
+    checkpoint_wal,
     hold_organisation_key,
 )
 
@@ -358,30 +357,17 @@ class Vault:
             disposal_register.record(session, organisation, subject, self._now(), why)
         self._subject_keys.invalidate(organisation, subject)
         if sqlite:
-            self._checkpoint()
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the file and truncate it, so no old page image keeps the key."""
-        raw = self._engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.close()
-        finally:
-            raw.close()
+            checkpoint_wal(self._engine)
 
     def is_erased(self, organisation: str, subject: str) -> bool:
         with self._keys() as session:
             return session.get(ShreddedSubjectRow, (organisation, subject)) is not None
 
     def tombstones(self, organisation: str) -> list[str]:
+        query = select(ShreddedSubjectRow.subject_id)
         with self._keys() as session:
             return list(
-                session.scalars(
-                    select(ShreddedSubjectRow.subject_id).where(
-                        ShreddedSubjectRow.organisation_id == organisation
-                    )
-                )
+                session.scalars(query.where(ShreddedSubjectRow.organisation_id == organisation))
             )
 
     def reapply_shreds(self, organisation: str, subjects: Iterable[str]) -> int:
@@ -395,15 +381,14 @@ class Vault:
         return resurrected
 
     def rotate_master(self, new_master: MasterKey) -> int:
-        """Re-wrap every organisation and service key under ``new_master``; see
-        ``storage.key_rotation``. Returns how many keys were re-wrapped."""
+        """Re-wrap every organisation and service key under ``new_master``; returns how many."""
         count = key_rotation.rotate_master(self._keys, self._master, new_master)
         self._master = new_master
         return count
 
     def rotate_organisation_key(self, organisation: str, batch: int = 5_000) -> int:
-        """Put every subject key under a new organisation key version and delete the old
-        versions; see ``storage.key_rotation``. Returns how many subject keys were re-wrapped."""
+        """Every subject key under a new organisation key version, the old versions deleted;
+        returns how many subject keys were re-wrapped."""
         done = key_rotation.rotate_organisation_key(
             self._keys, organisation, self._organisation_key, self._wrap_organisation_key, batch
         )
