@@ -36,9 +36,15 @@ def _options(group_name: str) -> list[tuple[str, str]]:
     ]
 
 
+CALCULUS = {"deadline": None, "retention": {"retention end"}}
+"""The commands of the legal calculus documented in this section, all of a group's (None) or
+those named; the retention sweep's commands have a section of their own."""
+
+
 @pytest.mark.parametrize("group", ["deadline", "retention"])
 def test_every_option_is_in_the_options_table(group: str) -> None:
-    options = _options(group)
+    wanted = CALCULUS[group]
+    options = [(c, o) for c, o in _options(group) if wanted is None or c in wanted]
     assert options, group
     for command, option in options:
         assert re.search(rf"^\| `{re.escape(option)}[ `]", SECTION, re.MULTILINE), (command, option)

@@ -227,7 +227,7 @@ def test_the_sonographer_sees_clinical_detail_and_break_glass_is_reviewed_by_the
     dpo = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
     sign_in(dpo, clinic, "dpo")
     with dpo.expect_navigation():
-        dpo.get_by_role("link", name="DPO").click()
+        dpo.get_by_role("link", name="DPO", exact=True).click()
     review = dpo.locator("tr", has_text="Collapsed in the scan room")
     assert review.count() == 1 and "sonographer" in review.inner_text()
     accessible(dpo)
