@@ -13,12 +13,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hippocratic.errors import IntegrityFailure
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, dpo_actor, opened
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, Org, dpo_actor, opened
 from hippocratic.faces.envelope import success
 from hippocratic.services.evidence_pack import EvidencePack, EvidencePacks
 
 app = typer.Typer(help="The Data Protection Officer's evidence.", no_args_is_help=True)
-Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 Out = Annotated[
     Path | None,
     typer.Option("--out", help="Write the pack here: HTML, or JSON with --json or a .json name."),

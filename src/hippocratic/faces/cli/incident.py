@@ -13,8 +13,7 @@ import typer
 from hippocratic.domain.breach_notification import BreachFinding, RiskLevel
 from hippocratic.faces.cli.arguments import parse_datetime
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.rights import Org
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, dpo_actor, opened
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, Org, dpo_actor, opened
 from hippocratic.services.affected_patients import Scope
 from hippocratic.services.incident import Incident
 from hippocratic.services.incident_reports import IncidentReports

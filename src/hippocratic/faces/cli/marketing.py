@@ -9,14 +9,13 @@ import typer
 
 from hippocratic.errors import ConfigurationError
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, Org
 from hippocratic.services.actor import Actor
 from hippocratic.services.campaigns import Campaigns
 from hippocratic.services.security_event import OPERATOR
 from hippocratic.services.store import Store, open_store
 
 app = typer.Typer(help="Marketing campaigns and their performance data.", no_args_is_help=True)
-Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 
 
 def _marketer(store: Store, organisation: str) -> Actor:

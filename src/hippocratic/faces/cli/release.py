@@ -14,7 +14,7 @@ from hippocratic.domain.release.release import anonymise as anonymise_frame
 from hippocratic.domain.release.spec import load_spec
 from hippocratic.errors import InputError
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, KeysOption, dpo_actor, opened
+from hippocratic.faces.cli.store import DbOption, KeysOption, Org, dpo_actor, opened
 from hippocratic.policy.validator import load_sound_policy
 from hippocratic.services.identifying_fields import classified_fields
 from hippocratic.services.store_release import StoreReleases
@@ -186,7 +186,6 @@ def aggregate(
     )
 
 
-Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 Recipient = Annotated[
     str,
     typer.Option(

@@ -13,19 +13,16 @@ from rich.markup import escape
 
 from hippocratic.domain.calendar import long_date
 from hippocratic.domain.retention_schedule import RecordFacts, disposal
-from hippocratic.errors import ConfigurationError, InputError
+from hippocratic.errors import InputError
 from hippocratic.faces.cli.arguments import parse_date, parse_optional_date
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, opened
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, Org, dpo_actor, opened
 from hippocratic.policy.validator import load_sound_policy
-from hippocratic.services.actor import Actor
 from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_forecast import forecast as forecast_of
 from hippocratic.services.retention_forecast import plot
 from hippocratic.services.retention_jobs import catch_up, store_today
 from hippocratic.services.retention_sweep import RetentionSweep, RunReport
-from hippocratic.services.security_event import OPERATOR
-from hippocratic.services.store import Store
 
 app = typer.Typer(help="Retention: disposal dates under the policy's rules.", no_args_is_help=True)
 hold_app = typer.Typer(help="Legal holds: nothing they cover is disposed of.", no_args_is_help=True)
@@ -33,7 +30,6 @@ review_app = typer.Typer(help="Reviews at expiry, for the DPO to sign off.", no_
 jobs_app = typer.Typer(help="Scheduled jobs (for cron or a systemd timer).", no_args_is_help=True)
 app.add_typer(hold_app, name="hold")
 app.add_typer(review_app, name="review")
-Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 
 
 @app.command("end")
@@ -116,13 +112,6 @@ def end(
             console.print(f"  source: {source.citation} ({verified})", markup=False, style="dim")
 
     emit(result, as_json=as_json, render=show)
-
-
-def _dpo(store: Store, organisation: str) -> Actor:
-    role = next((r.key for r in store.policy_of(organisation).roles if r.dpo), None)
-    if role is None:
-        raise ConfigurationError(f"{organisation}'s policy has no DPO role")
-    return Actor(organisation, OPERATOR, role)
 
 
 def _show_run(report: RunReport) -> None:
@@ -211,7 +200,7 @@ def hold_add(
     """Place a legal hold on a patient (or one record): nothing it covers is disposed of."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        hold = RetentionDesk(store, _dpo(store, organisation)).place_hold(
+        hold = RetentionDesk(store, dpo_actor(store, organisation)).place_hold(
             subject, kind, reason, owner, record_kind, record_id
         )
     emit(hold, as_json=as_json, render=lambda: console.print(f"hold {hold.hold_id} placed"))
@@ -229,7 +218,7 @@ def hold_lift(
     """Lift a hold: what it covered is disposed of on the next run if it is due."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        hold = RetentionDesk(store, _dpo(store, organisation)).lift_hold(hold_id, reason)
+        hold = RetentionDesk(store, dpo_actor(store, organisation)).lift_hold(hold_id, reason)
     emit(hold, as_json=as_json, render=lambda: console.print(f"hold {hold.hold_id} lifted"))
 
 
@@ -244,7 +233,7 @@ def hold_list(
     """Holds in place (with --all, lifted ones too)."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        holds = RetentionDesk(store, _dpo(store, organisation)).holds(include_lifted=all_)
+        holds = RetentionDesk(store, dpo_actor(store, organisation)).holds(include_lifted=all_)
 
     def show() -> None:
         if not holds:
@@ -272,7 +261,7 @@ def review_list(
     """Reviews waiting for the DPO, oldest due first."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        reviews = RetentionDesk(store, _dpo(store, organisation)).reviews(open_only=not all_)
+        reviews = RetentionDesk(store, dpo_actor(store, organisation)).reviews(open_only=not all_)
 
     def show() -> None:
         if not reviews:
@@ -301,7 +290,7 @@ def review_decide(
     """Sign a review off: keep until a day, or dispose (done by the next run)."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        review = RetentionDesk(store, _dpo(store, organisation)).decide(
+        review = RetentionDesk(store, dpo_actor(store, organisation)).decide(
             review_id, decision, reason, parse_optional_date(keep_until, "keep-until")
         )
     emit(
@@ -325,7 +314,7 @@ def facts(
     """Record the dates retention runs from; disposal dates follow them on the next run."""
     wants_json(as_json)
     with opened(db, keys) as store:
-        RetentionDesk(store, _dpo(store, organisation)).record_facts(
+        RetentionDesk(store, dpo_actor(store, organisation)).record_facts(
             subject,
             born=parse_optional_date(born, "born"),
             died=parse_optional_date(died, "died"),

@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 
 from hippocratic.faces.cli.output import console, emit, wants_json
-from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, dpo_actor, opened
+from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, Org, dpo_actor, opened
 from hippocratic.services.rights_letters import RightsLetters, letter_kind
 from hippocratic.services.rights_request import QueueItem
 from hippocratic.services.rights_requests import RightsRequests
 
 app = typer.Typer(help="Data-subject rights requests and their clocks.", no_args_is_help=True)
-Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 ATTENTION = 1
 """Exit code of ``rights alerts`` when something needs the DPO."""
 

@@ -37,6 +37,7 @@ KeysOption = Annotated[
     typer.Option("--keys", help="Key directory (default HIPPOCRATIC_KEYS_DIR, then var/keys)."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON envelope.")]
+Org = Annotated[str, typer.Option("--org", help="The organisation's key.")]
 
 
 def dpo_actor(store: Store, organisation: str) -> Actor:
