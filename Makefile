@@ -9,7 +9,7 @@ POLICY ?= policies/harmonic-medical-sonography.yaml
 SECOND_POLICY ?= policies/harmony-healthcare.yaml
 PATIENTS ?= 200
 
-.PHONY: run test check bench install clean
+.PHONY: run test check bench install clean evidence
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ run: install
 
 ## Install everything the suite needs and run it on SQLite and PostgreSQL
 test: install test-extras
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --junitxml=build/test-results.xml
+
+## The auditor's trace: every promise to its policy rule, code and tests (after make test)
+evidence: install
+	$(BIN)/hippocratic evidence
 
 ## Lint, strict types, layer contracts
 check: install

@@ -12,14 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from hippocratic.policy.model import Key, PolicyModel, Text
+from hippocratic.policy.promise_register import PromiseId
 
 ANNEX_A = {5: 37, 6: 8, 7: 14, 8: 34}
 """ISO/IEC 27001:2022 Annex A: organisational (A.5.1-A.5.37), people (A.6.1-A.6.8), physical
 (A.7.1-A.7.14) and technological (A.8.1-A.8.34) controls."""
+
+
+Iso27701Clause = Annotated[
+    str, StringConstraints(pattern=r"^(?:[5-8]|A\.7|B\.8)(?:\.\d{1,2}){1,3}$")
+]
+"""A clause of ISO/IEC 27701:2019: ``6.9.4`` (logging), ``A.7.2.6`` (contracts with PII
+processors)."""
 
 
 class ControlKind(StrEnum):
@@ -34,6 +43,12 @@ class Control(PolicyModel):
     kind: ControlKind
     annex_a: str = Field(pattern=r"^A\.[5-8]\.\d{1,2}$")
     """The ISO/IEC 27001:2022 Annex A control it implements, e.g. ``A.8.24``."""
+    iso27701: list[Iso27701Clause] = Field(default_factory=list)
+    """The ISO/IEC 27701:2019 clauses it also meets: clause 6's guidance that extends ISO/IEC
+    27002 (``6.7.1`` cryptography), or a controller's Annex A control (``A.7.2.6``)."""
+    promises: list[PromiseId] = Field(default_factory=list)
+    """The notice's promises (ids of the promise register) the control helps keep: the evidence
+    pack traces it through them to the code and the tests."""
     owner: Key
     """The role (a key of ``roles``) answerable for the control and its review."""
     evidence: Text

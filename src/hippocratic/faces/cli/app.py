@@ -107,6 +107,7 @@ def _register() -> None:
         backup,
         deadline,
         dpo,
+        evidence,
         incident,
         keys,
         marketing,
@@ -144,6 +145,7 @@ def _register() -> None:
     app.add_typer(rights.app, name="rights")
     app.add_typer(incident.app, name="incident")
     app.add_typer(dpo.app, name="dpo")
+    app.command("evidence")(evidence.evidence)
 
 
 _register()
