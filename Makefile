@@ -39,7 +39,7 @@ run: install
 
 ## Install everything the suite needs and run it on SQLite and PostgreSQL
 test: install test-extras
-	$(BIN)/python -m pytest --junitxml=build/test-results.xml
+	$(BIN)/python -m pytest --junitxml=build/test-results.xml --durations=20
 
 ## The auditor's trace: every promise to its policy rule, code and tests (after make test)
 evidence: install
