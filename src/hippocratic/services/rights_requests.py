@@ -21,6 +21,7 @@ from hippocratic.errors import AccessDenied, InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision, self_actor
 from hippocratic.policy.settings import RightName
 from hippocratic.services.field_value import FieldValue
+from hippocratic.services.parties import ensure_person
 from hippocratic.services.patient_listing import PatientListing
 from hippocratic.services.rights_clock import (
     WARN_DAYS,
@@ -130,6 +131,8 @@ class RightsRequests(PatientListing):
         return self.get(request_id)
 
     def _check(self, new: NewRightsRequest) -> None:
+        with self.store.sessions() as session:
+            ensure_person(session, self.organisation, new.subject)
         offered = self.policy.rights.offered
         if new.right not in offered or new.right not in TIMED_RIGHTS:
             elsewhere = {
