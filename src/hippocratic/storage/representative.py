@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hippocratic.storage.database import Base, Instant
 from hippocratic.storage.subject import subject_fk
@@ -94,3 +94,9 @@ class RepresentativeSessionRow(Base):
     last_seen_at: Mapped[datetime] = mapped_column(Instant)
     expires_at: Mapped[datetime] = mapped_column(Instant)
     ended_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+
+
+def authority_row(
+    session: Session, organisation: str, authority_id: str
+) -> RepresentativeAuthorityRow | None:
+    return session.get(RepresentativeAuthorityRow, (organisation, authority_id))
