@@ -20,7 +20,8 @@ from hippocratic.guard.representation import REPRESENTATIVE_ROLE, representative
 from hippocratic.services import security_event
 from hippocratic.services.actor import Actor
 from hippocratic.services.clinic_service import LONDON
-from hippocratic.services.patient_session import ABSOLUTE, IDLE
+from hippocratic.services.patient_session import ABSOLUTE as ABSOLUTE
+from hippocratic.services.patient_session import IDLE
 from hippocratic.services.staff_session import digest
 from hippocratic.services.staff_session import parse as parse
 from hippocratic.services.store import Store

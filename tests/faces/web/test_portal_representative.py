@@ -1,0 +1,102 @@
+"""The portal for someone acting for a patient, over the web: a parent signs in with the code
+sent to the address recorded with their authority and the child's date of birth, sees only
+what the authority covers, makes only the requests it lists (a refusal otherwise, on the
+ledger), and is signed out once it ends; their session never stands for the patient's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.faces.web.test_portal import JSON, PAGE, codes, csrf_of, portal, spool, text_of
+from tests.services.clinic import events
+from tests.services.test_representative_portal import PARENT, authorise, child
+
+from hippocratic.domain.clock import FixedClock
+from hippocratic.faces.web.portal.page import COOKIE as PATIENT_COOKIE
+from hippocratic.faces.web.portal.representative_pages import COOKIE
+from hippocratic.services.store import Store
+from hippocratic.storage.rights_request import RightsRequestRow
+
+__all__ = ["portal", "spool"]
+CHILD = {"dob_day": "1", "dob_month": "6", "dob_year": "2011"}
+
+
+def sign_in(portal: TestClient, spool: Path) -> str:
+    asked = portal.post(
+        "/portal/for-someone/sign-in",
+        data={"organisation": "harmonic", "contact": PARENT, **CHILD},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303
+    form = portal.get("/portal/for-someone/sign-in/code")
+    done = portal.post(
+        "/portal/for-someone/sign-in/code",
+        data={"code": codes(spool)[-1], "csrf": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/portal/for-someone"
+    return portal.get("/portal/for-someone", headers=PAGE).text
+
+
+@pytest.mark.promise("L-07", "S0-58")
+def test_a_parent_acts_in_the_portal_only_as_far_as_the_authority_allows(
+    portal: TestClient, clinic: Store, spool: Path
+) -> None:
+    subject = child(clinic)
+    authority = authorise(clinic, subject, "access")
+    assert portal.get("/portal/for-someone", follow_redirects=False).status_code == 303
+    page = sign_in(portal, spool)
+    words = text_of(page)
+    assert "Signed in as Bo Example, a parent" in words
+    assert "Get a copy of their information" in words and "not seeing their record" in words
+    assert "Their details" not in words and "kit.example@example.org" not in page
+    assert 'for="right-access"' in page and 'id="right-erasure"' not in page
+    assert portal.cookies.get(PATIENT_COOKIE) is None and portal.cookies.get(COOKIE)
+    assert portal.get("/portal", follow_redirects=False).status_code == 303  # not the patient
+
+    csrf = csrf_of(page)
+    made = portal.post("/portal/for-someone/requests", data={"right": "access", "csrf": csrf},
+                       follow_redirects=False)  # fmt: skip
+    assert made.status_code == 303
+    refused = portal.post(
+        "/portal/for-someone/requests", data={"right": "erasure", "csrf": csrf}, headers=JSON
+    )
+    assert refused.status_code == 403 and "does not cover" in refused.json()["error"]["message"]
+    no_token = portal.post("/portal/for-someone/requests", data={"right": "access"})
+    assert no_token.status_code == 403
+    with clinic.sessions() as session:
+        rows = session.query(RightsRequestRow).all()
+    assert [(r.right, r.requester, r.recorded_by) for r in rows] == [
+        ("access", "parent", f"representative:{authority}")
+    ]
+    denied = [e for e in events(clinic) if "not_covered:erasure" in e.rule_ids]
+    assert [(e.outcome, e.subject_id) for e in denied] == [("denied", subject)]
+    twin = portal.get("/portal/for-someone.json").json()["data"]
+    assert twin["covers"] == ["access"] and twin["record"] is None
+    assert [r["right"] for r in twin["requests"]] == ["access"]
+
+    clock = clinic.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(timedelta(days=91))
+    assert portal.get("/portal/for-someone", follow_redirects=False).status_code == 303
+    gone = portal.post("/portal/for-someone/requests", data={"right": "access", "csrf": csrf})
+    assert gone.status_code == 401
+
+
+def test_the_sign_in_page_is_labelled_for_keyboard_and_screen_reader(
+    portal: TestClient, clinic: Store
+) -> None:
+    page = portal.get("/portal/for-someone/sign-in").text
+    for box in ("contact", "dob-day", "dob-month", "dob-year"):
+        assert f'for="{box}"' in page and f'id="{box}"' in page
+    assert "<legend>The patient's date of birth</legend>" in page
+    assert 'aria-describedby="contact-hint"' in page
+    wrong = portal.post(
+        "/portal/for-someone/sign-in",
+        data={"organisation": "harmonic", "contact": "not an address", **CHILD},
+    )
+    assert wrong.status_code == 400 and 'role="alert"' in wrong.text
+    assert 'aria-invalid="true"' in wrong.text
