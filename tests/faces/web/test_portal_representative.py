@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.faces.web.clinic_client import token
 from tests.faces.web.test_portal import JSON, PAGE, codes, csrf_of, portal, spool, text_of
 from tests.services.clinic import events
 from tests.services.test_representative_portal import PARENT, authorise, child
@@ -18,6 +19,7 @@ from hippocratic.domain.clock import FixedClock
 from hippocratic.faces.web.portal.page import COOKIE as PATIENT_COOKIE
 from hippocratic.faces.web.portal.representative_pages import COOKIE
 from hippocratic.services.store import Store
+from hippocratic.storage.representative import RepresentativeAuthorityRow
 from hippocratic.storage.rights_request import RightsRequestRow
 
 __all__ = ["portal", "spool"]
@@ -100,3 +102,36 @@ def test_the_sign_in_page_is_labelled_for_keyboard_and_screen_reader(
     )
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text
     assert 'aria-invalid="true"' in wrong.text
+
+
+@pytest.mark.promise("L-07")
+def test_staff_record_list_and_revoke_an_authority_through_the_api(
+    client: TestClient, clinic: Store
+) -> None:
+    subject = child(clinic)
+    rita = token(clinic, "harmonic", "rita")
+    body = {
+        "relationship": "parent", "name": "Bo Example", "email": PARENT,
+        "covers": ["access", "record"], "evidence": "Birth certificate seen at reception",
+        "valid_until": "2027-06-01",
+    }  # fmt: skip
+    bad = client.post(f"/api/v1/patients/{subject}/representatives",
+                      json={**body, "covers": ["everything"]}, headers=rita)  # fmt: skip
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "covers"
+    made = client.post(f"/api/v1/patients/{subject}/representatives", json=body, headers=rita)
+    assert made.status_code == 201, made.text
+    authority = made.json()["data"]
+    staff = authority["recorded_by"]
+    assert authority["covers"] == ["access", "record"] and staff.startswith("token:")
+    listed = client.get(f"/api/v1/patients/{subject}/representatives", headers=rita).json()
+    assert [a["authority_id"] for a in listed["data"]] == [authority["authority_id"]]
+    revoked = client.post(
+        f"/api/v1/representatives/{authority['authority_id']}/revocation", headers=rita
+    )
+    assert revoked.status_code == 200 and revoked.json()["data"]["revoked_at"] is not None
+    with clinic.sessions() as session:
+        row = session.get(RepresentativeAuthorityRow, ("harmonic", authority["authority_id"]))
+    assert row is not None and row.revoked_by == staff
+    trail = [e.reason for e in events(clinic) if e.subject_id == subject and e.actor == staff]
+    assert any("recorded: parent may access, record" in (r or "") for r in trail)
+    assert any(f"authority {authority['authority_id']} revoked" == r for r in trail)
