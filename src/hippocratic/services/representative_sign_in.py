@@ -143,13 +143,14 @@ def request_code(store: Store, organisation: str, typed: str, born: str) -> Code
                 if not candidates
                 else ("the date of birth did not match" if not matched else "more than one match")
             )
-            for row in candidates or [None]:
+            subjects: list[str | None] = [row.subject_id for row in candidates] or [None]
+            for subject in subjects:
                 _event(
                     session,
                     store,
                     organisation,
                     "portal.representative_code",
-                    subject=row.subject_id if row else None,
+                    subject=subject,
                     reason=why,
                 )
             return CodeRequest(cookie, organisation=organisation)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.faces.web.clinic_client import token
+from tests.faces.web.clinic_client import signed_in as signed_in_staff
+from tests.faces.web.clinic_client import token, use_session
 from tests.faces.web.test_portal import JSON, PAGE, codes, csrf_of, portal, spool, text_of
 from tests.services.clinic import events
 from tests.services.test_representative_portal import PARENT, authorise, child
@@ -135,3 +136,29 @@ def test_staff_record_list_and_revoke_an_authority_through_the_api(
     trail = [e.reason for e in events(clinic) if e.subject_id == subject and e.actor == staff]
     assert any("recorded: parent may access, record" in (r or "") for r in trail)
     assert any(f"authority {authority['authority_id']} revoked" == r for r in trail)
+
+
+def test_reception_records_and_revokes_an_authority_on_the_patients_page(
+    client: TestClient, clinic: Store
+) -> None:
+    subject = child(clinic)
+    rita = signed_in_staff(clinic, "harmonic", "rita")
+    use_session(client, rita)
+    page = client.get(f"/console/patients/{subject}", headers=PAGE).text
+    assert "Record who may act for them in the portal" in page and 'for="rep-email"' in page
+    made = client.post(
+        f"/console/patients/{subject}/representatives",
+        data={"relationship": "parent", "name": "Bo Example", "email": PARENT,
+              "covers": ["access", "record"], "evidence": "Birth certificate seen",
+              "valid_until": "2027-06-01", "csrf": rita.csrf},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert made.status_code == 303
+    with clinic.sessions() as session:
+        row = session.query(RepresentativeAuthorityRow).one()
+    assert row.recorded_by == "rita" and row.covers == '["access","record"]'
+    page = client.get(f"/console/patients/{subject}", headers=PAGE).text
+    assert "Bo Example, parent: access, record" in page
+    client.post(f"/console/representatives/{row.authority_id}/revocation",
+                data={"csrf": rita.csrf}, follow_redirects=False)  # fmt: skip
+    assert "revoked" in client.get(f"/console/patients/{subject}", headers=PAGE).text
