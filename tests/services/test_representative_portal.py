@@ -17,8 +17,10 @@ from hippocratic.domain.clock import FixedClock
 from hippocratic.errors import AccessDenied, AuthenticationFailed, Conflict, InputError
 from hippocratic.services import representative_session, representative_sign_in
 from hippocratic.services.access_formats import PackageFormat
+from hippocratic.services.access_history import AccessHistory
 from hippocratic.services.access_release import AccessRelease
 from hippocratic.services.child_access import ChildAccess
+from hippocratic.services.consent_choice import patient_actor
 from hippocratic.services.records import Records
 from hippocratic.services.representative_portal import RepresentativePortal
 from hippocratic.services.representative_session import RepresentativeSession
@@ -127,6 +129,10 @@ def test_a_parents_access_for_a_15_year_old_waits_for_the_clinician_then_downloa
     history = portal.home().record
     assert history is not None
     assert any(e.actor == bo.actor.actor and e.subject_id == subject for e in events(clinic))
+    mine = AccessHistory(clinic, patient_actor("harmonic", subject)).for_patient(
+        subject, "rights_requests"
+    )
+    assert any(e.who.startswith("Someone acting for you") for e in mine.entries)
 
 
 @pytest.mark.promise("L-07")
