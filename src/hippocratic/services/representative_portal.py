@@ -75,7 +75,7 @@ class RepresentativePortal:
         self.portal = PatientPortal(store, session.actor)
         self.policy = self.portal.policy
         self.subject = session.subject
-        self.authority: Authority = Representatives(store, session.actor).get(session.authority_id)
+        self.authority: Authority = Representatives(store, session.actor).own()
 
     def home(self, access_offset: int = 0) -> RepresentedHome:
         authority = self._live()

@@ -201,11 +201,30 @@ class Representatives(ClinicService):
         raise AccessDenied(why)
 
     def get(self, authority_id: str) -> Authority:
+        """An authority's terms, without the sealed name (nothing personal is revealed)."""
         with self.store.sessions() as session:
             row = authority_row(session, self.organisation, authority_id)
         if row is None:
             raise NotFound(f"no authority {authority_id} here", field="authority")
-        return self._shown(row)
+        return self._shown(row, reveal=False)
+
+    def own(self) -> Authority:
+        """As the representative: their own authority with their name, an audited read the
+        guard allows only while it is live."""
+        found = authority_id_of(self.actor.actor)
+        terms = self.get(found) if found else None
+        if terms is None:
+            raise AccessDenied("only someone acting for a patient has an authority of their own")
+        read = self.request(self.purpose, terms.subject_id, (), Action.READ)
+        query = select(RepresentativeAuthorityRow).where(
+            RepresentativeAuthorityRow.organisation_id == self.organisation,
+            RepresentativeAuthorityRow.authority_id == terms.authority_id,
+        )
+        assessment, rows = self.audited_read(
+            read, lambda session: list(session.scalars(query)), [], "their own authority"
+        )
+        self.enforce(assessment, terms.subject_id)
+        return self._shown(rows[0])
 
     def _covers(self, covers: Iterable[str]) -> tuple[str, ...]:
         offered = {r.value for r in self.policy.rights.offered}
@@ -223,8 +242,8 @@ class Representatives(ClinicService):
         if self.actor.role == SELF_ROLE or self.actor.role not in self.policy.role_by_key:
             raise AccessDenied("a representative's authority is recorded by staff")
 
-    def _shown(self, row: RepresentativeAuthorityRow) -> Authority:
-        key = self.key(row.subject_id)
+    def _shown(self, row: RepresentativeAuthorityRow, *, reveal: bool = True) -> Authority:
+        key = self.key(row.subject_id) if reveal else None
         name = None
         if key is not None:
             where = record_field(NAME, row.authority_id)
