@@ -220,8 +220,9 @@ class Representatives(ClinicService):
             RepresentativeAuthorityRow.organisation_id == self.organisation,
             RepresentativeAuthorityRow.authority_id == terms.authority_id,
         )
+        none: list[RepresentativeAuthorityRow] = []
         assessment, rows = self.audited_read(
-            read, lambda session: list(session.scalars(query)), [], "their own authority"
+            read, lambda session: list(session.scalars(query)), none, "their own authority"
         )
         self.enforce(assessment, terms.subject_id)
         return self._shown(rows[0])
