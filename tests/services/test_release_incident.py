@@ -50,7 +50,7 @@ def released(clinic: Store) -> tuple[str, str]:
     return subject, request.request_id
 
 
-@pytest.mark.promise("S1-26", "S0-122", "S1-25")
+@pytest.mark.promise("S1-26", "S0-122")
 def test_a_wrong_release_opens_an_incident_aware_when_reported_with_its_patient_and_categories(
     clinic: Store,
 ) -> None:
@@ -93,7 +93,7 @@ def test_a_wrong_release_opens_an_incident_aware_when_reported_with_its_patient_
     assert steps[-1].name == "incident" and made.incident_id in steps[-1].log
 
 
-@pytest.mark.promise("S1-26", "S0-122")
+@pytest.mark.promise("S0-122")
 def test_the_dpo_assesses_a_release_that_held_too_much_and_writes_to_its_patient(
     clinic: Store,
 ) -> None:

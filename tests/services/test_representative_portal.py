@@ -1,5 +1,5 @@
 """A parent for a child, or an authorised third party with evidence, acts in the portal only as
-far as the recorded authority allows (L-07, S0-58): staff record who, for which patient, which
+far as the recorded authority allows (L-07): staff record who, for which patient, which
 requests and whether they may see the record, the evidence and the last day; the representative
 signs in with a one-time code and the patient's date of birth, starts only the requests it
 covers, sees only what it covers, until it ends; every step is on the patient's ledger."""
@@ -67,7 +67,7 @@ def signed_in(clinic: Store, born: str = CHILD_BORN) -> RepresentativeSession:
     return found
 
 
-@pytest.mark.promise("L-07", "S0-58", "S0-110")
+@pytest.mark.promise("L-07")
 def test_a_parent_starts_only_the_requests_the_authority_covers(clinic: Store) -> None:
     subject = child(clinic)
     authority = authorise(clinic, subject, "access")

@@ -1,4 +1,4 @@
-"""The recorded authority of someone acting for a patient (L-07, S0-58): a parent for a child,
+"""The recorded authority of someone acting for a patient (L-07): a parent for a child,
 or a third party with evidence (a lasting power of attorney, a signed mandate).
 
 A member of staff records who they are, for which patient, what they may do (the rights they

@@ -1,4 +1,4 @@
-"""Someone acting for a patient in the portal (L-07, S0-58): a parent for a child, or a third
+"""Someone acting for a patient in the portal (L-07): a parent for a child, or a third
 party with evidence of their authority (a lasting power of attorney, a signed mandate).
 
 - ``representative_authority``: what a member of staff recorded: who, for which patient, which

@@ -44,7 +44,7 @@ def sign_in(portal: TestClient, spool: Path) -> str:
     return portal.get("/portal/for-someone", headers=PAGE).text
 
 
-@pytest.mark.promise("L-07", "S0-58")
+@pytest.mark.promise("L-07")
 def test_a_parent_acts_in_the_portal_only_as_far_as_the_authority_allows(
     portal: TestClient, clinic: Store, spool: Path
 ) -> None:
