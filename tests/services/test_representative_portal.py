@@ -196,3 +196,16 @@ def test_an_authority_must_say_what_it_covers_and_until_when(clinic: Store) -> N
     with pytest.raises(InputError) as unseen:
         rita.record(subject, Requester.REPRESENTATIVE, "Bo", PARENT, ["access"], " ", today)
     assert unseen.value.field == "evidence"
+
+
+@pytest.mark.promise("L-07")
+def test_a_parents_authority_ends_before_the_child_turns_18(clinic: Store) -> None:
+    subject = child(clinic)
+    rita = Representatives(clinic, actor("harmonic", "rita"))
+    with pytest.raises(InputError, match="until they are 18") as late:
+        rita.record(subject, Requester.PARENT, "Bo", PARENT, ["access"], EVIDENCE,
+                    date(2029, 6, 1))  # fmt: skip
+    assert late.value.field == "valid_until"
+    made = rita.record(subject, Requester.PARENT, "Bo", PARENT, ["access"], EVIDENCE,
+                       date(2029, 5, 31))  # fmt: skip
+    assert made.valid_until == date(2029, 5, 31)

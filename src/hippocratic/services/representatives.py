@@ -26,12 +26,14 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from hippocratic.domain.personal_detail import email, text
+from hippocratic.domain.personal_detail import DetailKind, email, text
 from hippocratic.errors import AccessDenied, Conflict, InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision
 from hippocratic.guard.representation import RECORD, authority_id_of
 from hippocratic.policy.settings import RightName
 from hippocratic.services.clinic_service import ClinicService
+from hippocratic.services.code_delivery import contact_fields
+from hippocratic.services.records import Records
 from hippocratic.services.rights_clock import RequestChannel, Requester
 from hippocratic.services.rights_request import NewRightsRequest
 from hippocratic.storage.ciphertext import unseal
@@ -44,6 +46,8 @@ NAME = "representative_name"
 CONTACT = "representative_contact"
 EVIDENCE = "representative_evidence"
 """Vault bindings of an authority's sealed values."""
+ADULT = 18
+"""The age at which a parent's authority for a child ends (as ``child_competence`` counts)."""
 LONGEST = 5 * 366
 """The longest an authority is recorded for at once, in days: it is reviewed, not forever."""
 
@@ -104,6 +108,8 @@ class Representatives(ClinicService):
                 "give the last day the authority holds, within five years",
                 field="valid_until",
             )
+        if relationship is Requester.PARENT:
+            self._until_adult(subject, valid_until)
         authority_id = str(uuid.uuid4())
         index = self.store.vault.blind_index(self.organisation, CONTACT_INDEX, address)
         note = (
@@ -226,6 +232,32 @@ class Representatives(ClinicService):
         )
         self.enforce(assessment, terms.subject_id)
         return self._shown(rows[0])
+
+    def _until_adult(self, subject: str, valid_until: date) -> None:
+        """A parent acts for a child: the authority ends by the day before their 18th
+        birthday (after that, the patient acts for themselves or authorises someone)."""
+        dob = contact_fields(self.policy).get(DetailKind.DATE_OF_BIRTH, "date_of_birth")
+        held = (
+            Records(self.store, self.actor)
+            .read(subject, self.purpose, [dob], reason="a parent's authority ends at 18")
+            .get(dob)
+        )
+        try:
+            born = date.fromisoformat(held.value or "") if held is not None else None
+        except ValueError:
+            born = None
+        if born is None:
+            raise InputError("record the child's date of birth first", field="valid_until")
+        adult = (
+            born.replace(year=born.year + ADULT)
+            if (born.month, born.day) != (2, 29)
+            else (date(born.year + ADULT, 3, 1))
+        )
+        if valid_until >= adult:
+            raise InputError(
+                f"a parent acts for a child until they are 18: give a day before {adult:%-d %B %Y}",
+                field="valid_until",
+            )
 
     def _covers(self, covers: Iterable[str]) -> tuple[str, ...]:
         offered = {r.value for r in self.policy.rights.offered}
