@@ -153,6 +153,14 @@ class TooLarge(InputError):
     http_status = 413
 
 
+class NotAPerson(InputError):
+    """A rights request names an organisation (a referring practice, an insurer): the rights
+    are a natural person's (UK GDPR Art. 4(1); S0-115). A person who works there is a person."""
+
+    code = "rights.not_a_person"
+    http_status = 422
+
+
 class AuthenticationFailed(HippocraticError):
     code = "auth.failed"
     http_status = 401

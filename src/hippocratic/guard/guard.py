@@ -12,9 +12,11 @@ the same rules as a SQL filter for worklists; ``break_glass`` opens a reviewed, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BindParameter, DateTime, Select, String, bindparam, exists, select
 from sqlalchemy.orm import Session
@@ -24,14 +26,22 @@ from hippocratic.guard.care_relationship import in_care, under_break_glass
 from hippocratic.guard.compiled_policy import CompiledPolicy, compile_policy
 from hippocratic.guard.consent import LEDGER_CONSENTS, ConsentStore
 from hippocratic.guard.decision import AccessRequest, Action, Decision
+from hippocratic.guard.representation import (
+    REPRESENTATIVE_ROLE,
+    AuthorityFacts,
+    authority_id_of,
+    represented,
+)
 from hippocratic.guard.rules import SubjectFacts, decide
 from hippocratic.policy.document import Policy
 from hippocratic.storage.ledger import AuditEvent, append
 from hippocratic.storage.notary import Notary
 from hippocratic.storage.objection import objected
+from hippocratic.storage.representative import authority_row
 from hippocratic.storage.subject import SubjectRow
 
 BREAK_GLASS_PURPOSE = "break_glass"
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -128,8 +138,27 @@ class Guard:
             )
         else:
             facts = self.facts(request)
-            decision = decide(self.compiled, request, facts)
+            if request.role == REPRESENTATIVE_ROLE:
+                today = self._now().astimezone(LONDON).date()
+                authority = self.authority(request.actor)
+                decision = represented(self.compiled, request, facts, authority, today)
+            else:
+                decision = decide(self.compiled, request, facts)
         return Assessment(decision, facts)
+
+    def authority(self, actor: str) -> AuthorityFacts | None:
+        """The recorded authority a representative acts under, if the actor names one."""
+        found = authority_id_of(actor)
+        row = authority_row(self.session, self.organisation, found) if found else None
+        if row is None:
+            return None
+        return AuthorityFacts(
+            row.authority_id,
+            row.subject_id,
+            frozenset(json.loads(row.covers)),
+            row.valid_until,
+            row.revoked_at is not None,
+        )
 
     def record(self, request: AccessRequest, decision: Decision, reason: str | None = None) -> int:
         """Append the decision to the ledger; returns the event's seq."""

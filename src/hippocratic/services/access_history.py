@@ -16,6 +16,7 @@ from datetime import datetime
 
 from hippocratic.guard.decision import SELF_ROLE, Action, self_actor
 from hippocratic.guard.guard import BREAK_GLASS_PURPOSE
+from hippocratic.guard.representation import REPRESENTATIVE_ROLE
 from hippocratic.services.clinic_service import ClinicService
 from hippocratic.services.fraud_markers import withheld_purposes
 from hippocratic.services.security_event import OPERATOR, SECURITY
@@ -142,6 +143,8 @@ class AccessHistory(ClinicService):
                 return "Someone signing in to the portal"
             portal = record.purpose in (self.policy.rights.purpose, SECURITY)
             return YOU_PORTAL if portal else "You"
+        if record.role == REPRESENTATIVE_ROLE:
+            return "Someone acting for you (a parent or a representative), in the portal"
         if record.role == OPERATOR or record.actor == OPERATOR:
             return "The clinic's administrator, at the server"
         if f"role:{record.role}" in self.compiled.titles:

@@ -3,20 +3,27 @@ on it, and its 72-hour clock (``domain/breach_deadline``) as the dashboard shows
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from hippocratic.domain.breach_deadline import BreachClockState, breach_deadline
 from hippocratic.domain.breach_notification import BreachFinding, RiskLevel
-from hippocratic.services.affected_patients import Scope
+from hippocratic.services.affected_patients import Affected, AffectedPatient, Scope
 from hippocratic.storage.incident import IncidentDecisionRow, IncidentRow
+from hippocratic.storage.incident_release import IncidentReleaseRow
+
+RELEASE_SOURCE = "access package release"
+"""Where an incident about a wrong release finds who it affected: the release itself."""
 
 
 class IncidentSource(StrEnum):
     STAFF = "staff"
     PROCESSOR = "processor"
     ANOMALY = "anomaly"
+    RELEASE = "release"
+    """An access package released wrongly (``release_incident``)."""
 
 
 class IncidentStatus(StrEnum):
@@ -39,6 +46,20 @@ class IncidentClock:
     minutes_left: int | None
     shown: str
     steps: list[str]
+
+
+@dataclass(frozen=True)
+class ReleaseLink:
+    """The access-package release an incident is about, as copied from the release when it
+    was reported: the patient, what went wrong, and the categories of data disclosed."""
+
+    request_id: str
+    subject_id: str
+    fault: str
+    recipient: str
+    released_at: datetime
+    categories: list[str]
+    records: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,8 @@ class Incident:
     decisions: list[IncidentDecision]
     closed_at: datetime | None
     closing_note: str | None
+    release: ReleaseLink | None = None
+    """For an incident about a wrong release: the release, its patient and what it held."""
 
 
 def decision_of(row: IncidentDecisionRow) -> IncidentDecision:
@@ -107,3 +130,26 @@ def incident_clock(
     return IncidentClock(
         row.aware_at, clock.deadline, clock.state.value, needed, overdue, left, shown, clock.steps
     )
+
+
+def release_link(row: IncidentReleaseRow | None) -> ReleaseLink | None:
+    if row is None:
+        return None
+    return ReleaseLink(
+        row.request_id,
+        row.subject_id,
+        row.fault,
+        row.recipient,
+        row.released_at,
+        json.loads(row.categories),
+        json.loads(row.records),
+    )
+
+
+def released_to_wrong_hands(row: IncidentReleaseRow) -> Affected:
+    """Who a wrong release affected: its patient, with the categories it disclosed and how
+    many records it carried, as copied from the release (never typed by hand)."""
+    categories = sorted(json.loads(row.categories))
+    records = sum(json.loads(row.records).values())
+    patient = AffectedPatient(row.subject_id, categories, records, [RELEASE_SOURCE])
+    return Affected([patient], dict.fromkeys(categories, 1), records, [RELEASE_SOURCE])

@@ -19,6 +19,7 @@ The ICO report and the letters to patients are ``incident_reports``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -38,6 +39,8 @@ from hippocratic.services.incident import (
     IncidentStatus,
     decision_of,
     incident_clock,
+    release_link,
+    released_to_wrong_hands,
 )
 from hippocratic.services.oversight import is_dpo
 from hippocratic.storage.incident import (
@@ -47,6 +50,7 @@ from hippocratic.storage.incident import (
     first_sent,
     latest_decision,
 )
+from hippocratic.storage.incident_release import release_of
 
 NO_SCOPE = Scope()
 MIN_REASON = 30
@@ -72,9 +76,11 @@ class Incidents(ClinicService):
         *,
         source: IncidentSource = IncidentSource.STAFF,
         processor: str | None = None,
+        linked: Callable[[Session, str], str] | None = None,
     ) -> Incident:
         """Anyone on staff reports what happened; the clock runs from ``aware_at`` (now if
-        not given)."""
+        not given). ``linked`` writes what the incident is about (a wrong release) in the
+        same transaction, given the new incident's id, and says what it linked."""
         if self.actor.role == SELF_ROLE or self.actor.role not in self.policy.role_by_key:
             raise AccessDenied("incidents are reported by staff")
         said = _given(description, "description", "say what happened")
@@ -105,6 +111,9 @@ class Incidents(ClinicService):
             session.add(row)
             origin = f" by processor {processor}" if processor else f" ({source.value})"
             self._record(session, incident_id, f"reported{origin}; aware {london(aware)}")
+            if linked is not None:
+                session.flush()
+                self._record(session, incident_id, linked(session, incident_id))
         return self.get(incident_id)
 
     def processor_report(
@@ -261,6 +270,9 @@ class Incidents(ClinicService):
     # -- shared with incident_reports --------------------------------------------------------
 
     def reach(self, session: Session, row: IncidentRow) -> Affected:
+        release = release_of(session, self.organisation, row.incident_id)
+        if release is not None:
+            return released_to_wrong_hands(release)
         scope = self._scope(row)
         if not scope.bounded:
             raise Conflict("give the incident a time window, an actor or a recipient: without "
@@ -361,4 +373,5 @@ class Incidents(ClinicService):
             [decision_of(d) for d in decisions],
             row.closed_at,
             row.closing_note,
+            release_link(release_of(session, self.organisation, row.incident_id)),
         )

@@ -289,7 +289,9 @@ class PatientPortal(ClinicService):
         ]
 
     def requests(self, subject: str) -> list[RequestView]:
-        return [_request(r) for r in RightsRequests(self.store, self.actor).for_patient(subject)]
+        return [
+            request_view(r) for r in RightsRequests(self.store, self.actor).for_patient(subject)
+        ]
 
     def ask(self, subject: str, right: str, detail: str) -> RequestView:
         offered = {option.key for option in self.rights()}
@@ -300,7 +302,7 @@ class PatientPortal(ClinicService):
                 hint="to withdraw a consent, use its button under “Your consents”",
             )
         new = NewRightsRequest(subject, RightName(right), RequestChannel.PORTAL, detail)
-        return _request(RightsRequests(self.store, self.actor).submit(new))
+        return request_view(RightsRequests(self.store, self.actor).submit(new))
 
 
 def _standing(state: ConsentNow | None) -> str:
@@ -316,7 +318,7 @@ def _standing(state: ConsentNow | None) -> str:
     return f"You said no on {day}"
 
 
-def _request(request: RightsRequest) -> RequestView:
+def request_view(request: RightsRequest) -> RequestView:
     return RequestView(
         request.request_id,
         request.right.value,

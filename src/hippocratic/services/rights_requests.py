@@ -19,9 +19,12 @@ from hippocratic.domain.personal_detail import text
 from hippocratic.domain.rights_deadline import TIMED_RIGHTS
 from hippocratic.errors import AccessDenied, InputError, NotFound
 from hippocratic.guard.decision import SELF_ROLE, Action, Decision, self_actor
+from hippocratic.guard.representation import REPRESENTATIVE_ROLE
 from hippocratic.policy.settings import RightName
 from hippocratic.services.field_value import FieldValue
+from hippocratic.services.parties import ensure_person
 from hippocratic.services.patient_listing import PatientListing
+from hippocratic.services.representatives import Representatives
 from hippocratic.services.rights_clock import (
     WARN_DAYS,
     RequestChannel,
@@ -130,6 +133,8 @@ class RightsRequests(PatientListing):
         return self.get(request_id)
 
     def _check(self, new: NewRightsRequest) -> None:
+        with self.store.sessions() as session:
+            ensure_person(session, self.organisation, new.subject)
         offered = self.policy.rights.offered
         if new.right not in offered or new.right not in TIMED_RIGHTS:
             elsewhere = {
@@ -145,14 +150,17 @@ class RightsRequests(PatientListing):
                 ),
             )
         patient = self.actor.role == SELF_ROLE
-        if patient and (
+        if self.actor.role == REPRESENTATIVE_ROLE:  # only as far as the authority allows
+            Representatives(self.store, self.actor).check_request(new)
+        elif patient and (
             new.channel is not RequestChannel.PORTAL
             or new.requester is not Requester.SELF
             or self.actor.actor != self_actor(new.subject)
             or new.received_at is not None
         ):
             raise AccessDenied("a patient makes requests about themselves, through the portal")
-        if not patient and new.channel is RequestChannel.PORTAL:
+        portal = new.channel is RequestChannel.PORTAL
+        if not patient and self.actor.role != REPRESENTATIVE_ROLE and portal:
             raise InputError(
                 "only the patient makes a request through the portal; record the channel "
                 "it reached you by",

@@ -19,12 +19,15 @@ from hippocratic.storage import (
     disclosure,
     fraud_marker,
     incident,
+    incident_release,
     ledger,
     objection,
     organisation,
+    party,
     patient_passkey,
     patient_session,
     record,
+    representative,
     retention,
     rights_request,
     staff,
@@ -52,6 +55,9 @@ TABLE_MODULES = (
     incident,
     disclosure,
     retention,
+    incident_release,
+    representative,
+    party,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -13,6 +13,7 @@ import pytest
 from tests.faces.cli.test_audit import where
 from tests.services.clinic import actor, hire
 from tests.services.test_appointments import book
+from tests.services.test_release_incident import WENT_ASTRAY, released
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
@@ -66,3 +67,22 @@ def test_the_dpo_runs_the_breach_register_from_the_shell(
     clock.advance(timedelta(hours=61))
     loud = runner.invoke(app, ["incident", "list", *args])
     assert loud.exit_code == 1 and incident["incident_id"] in loud.output
+
+
+@pytest.mark.promise("S1-26")
+def test_a_wrong_release_is_reported_from_the_shell(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    hire(store)
+    subject, request_id = released(store)
+    args = [*where(database_url, tmp_path), "--org", "harmonic"]
+    made = runner.invoke(
+        app, ["incident", "release-report", request_id, "--fault", "wrong_recipient",
+              "--description", WENT_ASTRAY, *args, "--json"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    incident = json.loads(made.output)["data"]
+    assert incident["source"] == "release" and incident["release"]["subject_id"] == subject
+    assert incident["clock"]["minutes_left"] >= 72 * 60 - 1  # aware when reported: just now
+    listed = runner.invoke(app, ["incident", "list", *args])
+    assert incident["incident_id"] in listed.output and "The access package" in listed.output

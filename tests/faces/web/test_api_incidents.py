@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import token
 from tests.services.clinic import events
 from tests.services.test_incidents import HARM, LAPTOP, MEASURES, NATURE, REASON, misused_account
+from tests.services.test_release_incident import WENT_ASTRAY, released
 
 from hippocratic.domain.clock import FixedClock
 from hippocratic.services.store import Store
@@ -97,3 +98,27 @@ def test_access_anomalies_through_the_api(client: TestClient, clinic: Store) -> 
         json={"reason": "An explained access on the late clinic"}, headers=dee,
     )  # fmt: skip
     assert missing.status_code == 404
+
+
+@pytest.mark.promise("S1-26")
+def test_a_wrong_release_reported_through_the_api_opens_an_incident_from_the_package(
+    client: TestClient, clinic: Store
+) -> None:
+    subject, request_id = released(clinic)
+    rita, dee = token(clinic, "harmonic", "rita"), token(clinic, "harmonic", "dee")
+    body = {"request_id": request_id, "fault": "wrong_recipient", "description": WENT_ASTRAY}
+    bad = client.post(
+        "/api/v1/incidents/release-reports", json={**body, "fault": "x"}, headers=rita
+    )
+    assert bad.status_code in (400, 422)
+    made = client.post("/api/v1/incidents/release-reports", json=body, headers=rita)
+    assert made.status_code == 201, made.text
+    incident = made.json()["data"]
+    assert incident["source"] == "release" and incident["clock"]["minutes_left"] == 72 * 60
+    assert incident["release"]["subject_id"] == subject
+    assert "medical_history" in incident["release"]["categories"]
+    again = client.post("/api/v1/incidents/release-reports", json=body, headers=rita)
+    assert again.status_code == 409 and incident["incident_id"] in again.json()["error"]["message"]
+    shown = client.get(f"/api/v1/incidents/{incident['incident_id']}/affected", headers=dee)
+    assert [p["subject_id"] for p in shown.json()["data"]["patients"]] == [subject]
+    assert any(e.reason and "reported (release)" in e.reason for e in events(clinic))

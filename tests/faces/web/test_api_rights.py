@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import token
+from tests.services.clinic import actor
 from tests.services.test_appointments import book
 
+from hippocratic.services.parties import OrganisationRole, Parties
 from hippocratic.services.store import Store
 
 
@@ -218,3 +220,20 @@ def test_a_human_review_through_the_api(client: TestClient, clinic: Store) -> No
         headers=dee,
     )  # fmt: skip
     assert reviewed.status_code == 200 and reviewed.json()["data"]["status"] == "completed"
+
+
+@pytest.mark.promise("S0-115")
+def test_a_request_naming_an_organisation_is_refused_with_a_clear_code(
+    client: TestClient, clinic: Store
+) -> None:
+    insurer = Parties(clinic, actor("harmonic", "rita")).register_organisation(
+        "Example Health Insurance Ltd", OrganisationRole.INSURER
+    )
+    rita = token(clinic, "harmonic", "rita")
+    answer = client.post(
+        f"/api/v1/patients/{insurer.party_id}/rights-requests",
+        json={"right": "access", "channel": "email"},
+        headers=rita,
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "rights.not_a_person"

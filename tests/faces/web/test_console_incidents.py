@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import SignedIn, signed_in, use_session
 from tests.faces.web.test_console_records import PAGE
 from tests.services.test_incidents import LAPTOP, REASON
+from tests.services.test_release_incident import TOO_MUCH, released
 
 from hippocratic.services.store import Store
 from hippocratic.storage.incident import IncidentDecisionRow, IncidentRow
@@ -59,3 +60,27 @@ def test_reception_reports_and_the_dpo_assesses_with_reasons(
     assert REASON in page and "ICO yes, patients yes" in page
     detail = client.get(f"/console/incidents/{iid}.json").json()["data"]
     assert detail["incident"]["decision"]["assessment"] == "risk"
+
+
+def test_staff_report_a_wrong_release_from_its_request_and_the_dpo_sees_it(
+    client: TestClient, clinic: Store
+) -> None:
+    subject, request_id = released(clinic)
+    rita = as_(client, clinic, "rita")
+    page = client.get(f"/console/rights/{request_id}", headers=PAGE).text
+    assert "Did this release go wrong?" in page and 'for="ri-what"' in page
+    made = client.post(
+        f"/console/rights/{request_id}/release-incident",
+        data={"fault": "too_much", "description": TOO_MUCH, "csrf": rita.csrf},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    with clinic.sessions() as session:
+        row = session.query(IncidentRow).one()
+    assert made.headers["location"] == f"/console/incidents/{row.incident_id}"
+    assert row.source == "release" and row.reported_by == "rita"
+    as_(client, clinic, "dee")
+    page = client.get("/console/incidents", headers=PAGE).text
+    assert "a release that went wrong" in page and "72 h 00 min left" in page
+    page = client.get(f"/console/incidents/{row.incident_id}", headers=PAGE).text
+    assert "held too much" in page and subject[:8] in page and "medical_history" in page

@@ -1,4 +1,5 @@
-"""The patient portal in a real browser, by keyboard only: Debian's Chromium driven by
+"""The patient portal (and its page for someone acting for a patient) in a real browser, by
+keyboard only: Debian's Chromium driven by
 Playwright over uvicorn, each page checked by axe-core.
 
 A patient signs in with their email address and date of birth, types the code sent to them,
@@ -14,6 +15,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,10 @@ from hippocratic.services import demo
 from hippocratic.services.code_delivery import CodeSpool, CodeTransports
 from hippocratic.services.demo_history import seed_history
 from hippocratic.services.records import Actor, Records
+from hippocratic.services.representatives import Representatives
+from hippocratic.services.rights_clock import Requester
 from hippocratic.services.store import Store, add_organisation, init_store
+from hippocratic.storage.record import SubjectFieldRow
 
 PATIENT = {
     "full_name": "Caroline Herschel-Example",
@@ -276,4 +281,61 @@ def test_a_patient_asks_the_dpo_answers_and_the_patient_downloads_their_audit_tr
     reasons = " ".join(item["values"]["reason"] for item in trail)
     assert "Collapsed in the waiting room" in reasons  # the break-glass, with its reason
     assert any(item["values"]["who"] == "you" for item in trail)  # their own portal reads
+    context.close()
+
+
+@pytest.mark.promise("L-07")
+def test_someone_acting_for_a_patient_uses_their_page_by_keyboard_and_it_is_accessible(
+    browser: Any, portal: Portal
+) -> None:
+    with portal.store.sessions() as session:
+        subject = (
+            session.query(SubjectFieldRow.subject_id)
+            .filter(
+                SubjectFieldRow.organisation_id == "harmonic",
+                SubjectFieldRow.blind_index
+                == portal.store.vault.blind_index("harmonic", "email", PATIENT["email"]),
+            )
+            .scalar()
+        )
+    assert subject is not None
+    today = portal.store.clock.now().astimezone(demo.LONDON).date()
+    Representatives(portal.store, Actor("harmonic", "setup", "reception")).record(
+        subject, Requester.REPRESENTATIVE, "Will Herschel-Example", "will.h@example.org",
+        ["access", "record"], "Lasting power of attorney, OPG reference 7000-0000-0001",
+        today + timedelta(days=180),
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    before = sent(portal.spool)
+    page.goto(f"{portal.url}/portal/for-someone")
+    assert page.url.endswith("/portal/for-someone/sign-in")
+    accessible(page)
+    focus_id(page, "contact")
+    page.keyboard.type("will.h@example.org")
+    focus_id(page, "dob-day")
+    page.keyboard.type("16")
+    page.keyboard.press("Tab")
+    page.keyboard.type("3")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1980")
+    press(page, "Enter")
+    assert page.url.endswith("/portal/for-someone/sign-in/code")
+    accessible(page)
+    assert page.evaluate("document.activeElement.id") == "code"
+    page.keyboard.type(new_code(portal.spool, before))
+    press(page, "Enter")
+    assert page.url.endswith("/portal/for-someone")
+    main = page.locator("main").inner_text()
+    assert "Signed in as Will Herschel-Example" in main and "Their details" in main
+    accessible(page)
+    focus_id(page, "right-access")
+    page.keyboard.press("Space")
+    focus_button(page, "Send the request")
+    press(page, "Enter")
+    assert "We have your request" in page.locator("main").inner_text()
+    accessible(page)
+    focus_button(page, "Sign out")
+    press(page, "Enter")
+    assert "/portal/for-someone/sign-in" in page.url
     context.close()

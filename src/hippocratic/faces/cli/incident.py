@@ -18,6 +18,7 @@ from hippocratic.services.affected_patients import Scope
 from hippocratic.services.incident import Incident
 from hippocratic.services.incident_reports import IncidentReports
 from hippocratic.services.incidents import NO_SCOPE
+from hippocratic.services.release_incident import ReleaseFault, ReleaseIncidents
 
 app = typer.Typer(
     help="Incidents: the breach register and its 72-hour clocks.", no_args_is_help=True
@@ -92,6 +93,26 @@ def report(
             )
         else:
             made = service.report(description, aware_at, scope)
+    emit(made, as_json=as_json, render=lambda: console.print(_line(made), markup=False))
+
+
+@app.command("release-report")
+def release_report(
+    request_id: Annotated[str, typer.Argument(help="The rights request whose package it was.")],
+    organisation: Org,
+    fault: Annotated[ReleaseFault, typer.Option(help="What went wrong with the release.")],
+    description: Annotated[str, typer.Option(help="What happened, in plain words.")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A released access package went to the wrong person or held too much: an incident opens
+    now, its clock running, with the patient and the data it disclosed taken from the
+    package."""
+    wants_json(as_json)
+    with opened(db, keys) as store:
+        service = ReleaseIncidents(store, dpo_actor(store, organisation))
+        made = service.report_release(request_id, fault, description)
     emit(made, as_json=as_json, render=lambda: console.print(_line(made), markup=False))
 
 

@@ -18,6 +18,7 @@ from hippocratic.faces.web.api import (
     incidents,
     oversight,
     patients,
+    representatives,
     rights,
 )
 from hippocratic.faces.web.identity import Caller, caller
@@ -48,4 +49,5 @@ def api_router() -> APIRouter:
     router.include_router(fraud_markers.router)
     router.include_router(incidents.router)
     router.include_router(disclosures.router)
+    router.include_router(representatives.router)
     return router

@@ -16,10 +16,11 @@ from hippocratic.domain.breach_notification import BreachFinding, RiskLevel
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.api.models import Strict
 from hippocratic.faces.web.identity import Caller, caller, store_of
-from hippocratic.faces.web.record_id import RecordId
+from hippocratic.faces.web.record_id import BodyId, RecordId
 from hippocratic.services.access_anomalies import AccessAnomalies
 from hippocratic.services.affected_patients import Scope
 from hippocratic.services.incident_reports import IncidentReports
+from hippocratic.services.release_incident import ReleaseFault, ReleaseIncidents
 
 router = APIRouter(tags=["incidents"])
 Who = Annotated[Caller, Depends(caller)]
@@ -49,6 +50,13 @@ class ProcessorReportIn(ScopeIn):
     description: Said
     told_at: AwareDatetime
     """When the processor told us: our clock starts then (Art. 33(2), L-12)."""
+
+
+class ReleaseReportIn(Strict):
+    request_id: BodyId
+    """The rights request whose released package went wrong."""
+    fault: ReleaseFault
+    description: Said
 
 
 class DecisionIn(Strict):
@@ -117,6 +125,16 @@ def processor_report(request: Request, who: Who, given: ProcessorReportIn) -> An
         given.processor, given.description, given.told_at, given.scope()
     )
     return success(made)
+
+
+@router.post(
+    "/incidents/release-reports",
+    summary="A released access package went to the wrong person or held too much",
+    status_code=201,
+)
+def release_report(request: Request, who: Who, given: ReleaseReportIn) -> Any:
+    service = ReleaseIncidents(store_of(request), who.actor)
+    return success(service.report_release(given.request_id, given.fault, given.description))
 
 
 @router.get("/incidents", summary="The breach register, most urgent first (the DPO)")

@@ -16,6 +16,7 @@ from hippocratic.faces.web.console.oversight_pages import oversight_router
 from hippocratic.faces.web.console.passkey_pages import passkey_router
 from hippocratic.faces.web.console.patient_pages import patient_router
 from hippocratic.faces.web.console.record_pages import record_router
+from hippocratic.faces.web.console.representative_pages import representative_router
 from hippocratic.faces.web.console.retention_pages import retention_router
 from hippocratic.faces.web.console.rights_pages import rights_router
 from hippocratic.faces.web.console.sign_in_pages import sign_in_router
@@ -36,4 +37,5 @@ def console_router(templates: Jinja2Templates) -> APIRouter:
     router.include_router(incident_router(templates))
     router.include_router(disclosure_router(templates))
     router.include_router(retention_router(templates))
+    router.include_router(representative_router(templates))
     return router

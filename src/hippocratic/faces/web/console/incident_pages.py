@@ -75,7 +75,7 @@ def incident_router(templates: Jinja2Templates) -> APIRouter:
         data = {
             "incident": shown,
             "affected": section(lambda: incidents.affected(incident_id))
-            if shown.scope.bounded
+            if shown.scope.bounded or shown.release is not None
             else {"shown": None, "refused": None},
             "reports": section(lambda: incidents.report_phases(incident_id)),
         }

@@ -38,6 +38,7 @@ from hippocratic.services.patients import ContactChannel, InboundContact, Patien
 from hippocratic.services.payments import PaymentMethod, Payments
 from hippocratic.services.records import Records
 from hippocratic.services.referrals import Referrals
+from hippocratic.services.representatives import Representatives
 from hippocratic.services.rights_requests import RightsRequests
 from hippocratic.services.store import Store
 from hippocratic.services.worklist import Worklist
@@ -142,6 +143,9 @@ def patient_router(templates: Jinja2Templates) -> APIRouter:
             if purpose
             else {"shown": None, "refused": "this organisation takes no rights requests here"}
         )
+        if purpose:
+            acting = Representatives(store, actor)
+            data["representatives"] = part(cases, purpose, lambda: acting.for_patient(subject))
         role_purposes = cases.compiled.roles[actor.role].purposes
         sent_for = [
             (p.key, p.title) for p in policy.purposes

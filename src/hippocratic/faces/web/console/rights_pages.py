@@ -28,6 +28,7 @@ from hippocratic.services.erasure import Erasure
 from hippocratic.services.objection import Objections, Restrictions
 from hippocratic.services.portability import Portability
 from hippocratic.services.rectification import Rectification
+from hippocratic.services.release_incident import ReleaseFault, ReleaseIncidents
 from hippocratic.services.rights_clock import LONDON, RequestChannel, Requester
 from hippocratic.services.rights_decisions import RefusalGround
 from hippocratic.services.rights_letters import LetterKind, RightsLetters, letters_for
@@ -150,6 +151,11 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
                 raise InputError(f"{name} is too long (at most {limit})", field=name)
             return text
 
+        if action == "release-incident":
+            made = ReleaseIncidents(store_of(request), who.actor).report_release(
+                request_id, _fault(field("fault", 16)), field("description", 5000)
+            )
+            return see_other(f"/console/incidents/{made.incident_id}")
         service = work(request, who)
         actions: dict[str, Callable[[], object]] = {
             "identity": lambda: service.verify_identity(
@@ -232,6 +238,13 @@ def rights_router(templates: Jinja2Templates) -> APIRouter:
         return Response(rendered.content, media_type=rendered.media_type)
 
     return router
+
+
+def _fault(value: str) -> ReleaseFault:
+    try:
+        return ReleaseFault(value)
+    except ValueError:
+        raise InputError("say what went wrong with the release", field="fault") from None
 
 
 def _ground(value: str) -> RefusalGround:

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from hippocratic.faces.web.portal.passkey_pages import passkey_router
 from hippocratic.faces.web.portal.record_pages import record_router
+from hippocratic.faces.web.portal.representative_pages import representative_router
 from hippocratic.faces.web.portal.sign_in_pages import sign_in_router
 
 
@@ -20,4 +21,5 @@ def portal_router(templates: Jinja2Templates) -> APIRouter:
     router.include_router(sign_in_router(templates))
     router.include_router(record_router(templates))
     router.include_router(passkey_router(templates))
+    router.include_router(representative_router(templates))
     return router
