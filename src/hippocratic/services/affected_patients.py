@@ -33,6 +33,13 @@ NOT_ACCESSES = (SECURITY, OVERSIGHT, INCIDENT_PURPOSE)
 
 @dataclass(frozen=True)
 class Scope:
+    """What an incident concerns. The window runs from ``window_start`` (inclusive) to
+    ``window_end`` (exclusive), either end open if absent; ``actor`` narrows to that member
+    of staff's accesses and the disclosures they made; ``recipient`` to what went to that
+    recipient (the ledger names no recipient, so with a recipient and no actor only the
+    disclosure log answers). A patient erased since is still reached: the logs keep their id,
+    and the ICO's count includes them."""
+
     window_start: datetime | None = None
     window_end: datetime | None = None
     actor: str | None = None
@@ -106,7 +113,8 @@ class LedgerSource:
 
 class DisclosureSource:
     """The disclosure log: every patient whose data went out in the scope (to the recipient,
-    or sent by the actor), with the categories of the fields it carried."""
+    or sent by the actor), with the categories of the fields it carried and how many
+    disclosures (records) went out."""
 
     name = "disclosure log"
 
@@ -120,12 +128,8 @@ class DisclosureSource:
             where.append(DisclosureRow.recipient == scope.recipient)
         if scope.actor is not None:
             where.append(DisclosureRow.decided_by == scope.actor)
-        rows = session.execute(
-            select(
-                DisclosureRow.subject_id,
-                DisclosureItemRow.category,
-                func.count(func.distinct(DisclosureRow.disclosure_id)),
-            )
+        categories = session.execute(
+            select(DisclosureRow.subject_id, DisclosureItemRow.category)
             .join(
                 DisclosureItemRow,
                 (DisclosureItemRow.organisation_id == DisclosureRow.organisation_id)
@@ -134,14 +138,17 @@ class DisclosureSource:
             .where(*where)
             .group_by(DisclosureRow.subject_id, DisclosureItemRow.category)
         )
-        found: dict[str, tuple[set[str], int]] = {}
-        for subject, category, count in rows:
-            kinds, records = found.setdefault(str(subject), (set(), 0))
-            kinds.add(str(category))
-            found[str(subject)] = (kinds, max(records, int(count)))
+        kinds: dict[str, set[str]] = {}
+        for subject, category in categories:
+            kinds.setdefault(str(subject), set()).add(str(category))
+        counts = session.execute(
+            select(DisclosureRow.subject_id, func.count())
+            .where(*where)
+            .group_by(DisclosureRow.subject_id)
+        )
         return [
-            Reach(subject, frozenset(kinds), records, self.name)
-            for subject, (kinds, records) in found.items()
+            Reach(str(subject), frozenset(kinds.get(str(subject), ())), int(count), self.name)
+            for subject, count in counts
         ]
 
 
