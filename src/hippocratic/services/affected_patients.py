@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hippocratic.services.oversight import OVERSIGHT
@@ -80,9 +80,9 @@ class LedgerSource:
 
     name = "audit ledger"
 
-    def reach(self, session: Session, organisation: str, scope: Scope) -> Iterable[Reach]:
-        if scope.recipient is not None and scope.actor is None:
-            return []  # the ledger names who acted, not who received: the disclosure log's part
+    def query(self, organisation: str, scope: Scope) -> Select[str | None, str, int]:
+        """Each patient's accesses in the scope, counted by the categories they touched: one
+        range over the ledger's (organisation, time) index when the scope has a window."""
         where = [
             AuditEventRow.organisation_id == organisation,
             AuditEventRow.subject_id.is_not(None),
@@ -95,11 +95,16 @@ class LedgerSource:
             where.append(AuditEventRow.at < ledger_time(scope.window_end))
         if scope.actor is not None:
             where.append(AuditEventRow.actor == scope.actor)
-        rows = session.execute(
+        return (
             select(AuditEventRow.subject_id, AuditEventRow.categories, func.count())
             .where(*where)
             .group_by(AuditEventRow.subject_id, AuditEventRow.categories)
         )
+
+    def reach(self, session: Session, organisation: str, scope: Scope) -> Iterable[Reach]:
+        if scope.recipient is not None and scope.actor is None:
+            return []  # the ledger names who acted, not who received: the disclosure log's part
+        rows = session.execute(self.query(organisation, scope))
         found: dict[str, tuple[set[str], int]] = {}
         for subject, categories, count in rows:
             kinds, records = found.setdefault(str(subject), (set(), 0))

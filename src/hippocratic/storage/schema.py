@@ -16,6 +16,7 @@ from hippocratic.storage import (
     collection,
     consent,
     cookie_receipt,
+    data_opt_out,
     disclosure,
     fraud_marker,
     incident,
@@ -52,6 +53,7 @@ TABLE_MODULES = (
     incident,
     disclosure,
     retention,
+    data_opt_out,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 
