@@ -82,7 +82,8 @@ class LedgerSource:
 
     def query(self, organisation: str, scope: Scope) -> Select[str | None, str, int]:
         """Each patient's accesses in the scope, counted by the categories they touched: one
-        range over the ledger's (organisation, time) index when the scope has a window."""
+        range over the ledger's (organisation, actor, time) index for an actor, its
+        (organisation, time) index for a window."""
         where = [
             AuditEventRow.organisation_id == organisation,
             AuditEventRow.subject_id.is_not(None),
@@ -106,9 +107,13 @@ class LedgerSource:
             return []  # the ledger names who acted, not who received: the disclosure log's part
         rows = session.execute(self.query(organisation, scope))
         found: dict[str, tuple[set[str], int]] = {}
+        decoded: dict[str, list[str]] = {}  # a ledger holds few distinct category lists
         for subject, categories, count in rows:
             kinds, records = found.setdefault(str(subject), (set(), 0))
-            kinds.update(json.loads(categories))
+            named = decoded.get(categories)
+            if named is None:
+                named = decoded[categories] = json.loads(categories)
+            kinds.update(named)
             found[str(subject)] = (kinds, records + int(count))
         return [
             Reach(subject, frozenset(kinds), records, self.name)

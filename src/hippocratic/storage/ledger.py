@@ -102,7 +102,10 @@ class AuditEventRow(Base):
     __table_args__ = (
         Index("ix_audit_event_subject", "organisation_id", "subject_id"),
         Index("ix_audit_event_at", "organisation_id", "at"),
+        Index("ix_audit_event_actor", "organisation_id", "actor", "at"),
     )
+    """By patient (a patient's history), by time (breach windows, the DPO's daily counts) and
+    by actor and time (a misused account's accesses: breach scoping, access anomalies)."""
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -1,5 +1,6 @@
 """Breach scoping and research extracts (#16): the ledger's time collated byte by byte on
-PostgreSQL and indexed for windows; releases in the disclosure log; the national data opt-out
+PostgreSQL and indexed for windows and by actor; releases in the disclosure log; the national
+data opt-out
 
 Revision ID: 0017
 Revises: 0015
@@ -31,6 +32,9 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index("ix_audit_event_at", ["organisation_id", "at"], unique=False)
+        batch_op.create_index(
+            "ix_audit_event_actor", ["organisation_id", "actor", "at"], unique=False
+        )
     op.create_table(
         "disclosure_release",
         sa.Column("organisation_id", sa.String(length=64), nullable=False),
@@ -79,6 +83,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_disclosure_release_recipient")
     op.drop_table("disclosure_release")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_actor")
         batch_op.drop_index("ix_audit_event_at")
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column(
