@@ -108,6 +108,7 @@ def test_the_patients_access_package_lists_the_release_recipient(
     releases(store).release("uni-leeds", PURPOSE, spec())
     (recipient,) = Disclosures(store, actor("harmonic", "dee")).recipients_of(clinic[0])
     assert recipient["recipient"] == "uni-leeds"
+    assert recipient["kind"] == "de-identified release"
     assert recipient["data"] == "Date of birth, Gender"
     assert recipient["purposes"] == "Legal and regulatory disclosures"
 
