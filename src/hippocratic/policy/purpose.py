@@ -78,6 +78,9 @@ class Purpose(PolicyModel):
     data protection impact assessment before it starts (L-05)."""
     dpia: str | None = None
     """Reference to the data protection impact assessment (Art. 35(7))."""
+    national_data_opt_out: bool = False
+    """A research or planning purpose (not individual care): releases for it leave out every
+    patient who registered the NHS national data opt-out (L-14)."""
 
     @property
     def consent_required(self) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hippocratic.services.oversight import OVERSIGHT
@@ -33,6 +33,13 @@ NOT_ACCESSES = (SECURITY, OVERSIGHT, INCIDENT_PURPOSE)
 
 @dataclass(frozen=True)
 class Scope:
+    """What an incident concerns. The window runs from ``window_start`` (inclusive) to
+    ``window_end`` (exclusive), either end open if absent; ``actor`` narrows to that member
+    of staff's accesses and the disclosures they made; ``recipient`` to what went to that
+    recipient (the ledger names no recipient, so with a recipient and no actor only the
+    disclosure log answers). A patient erased since is still reached: the logs keep their id,
+    and the ICO's count includes them."""
+
     window_start: datetime | None = None
     window_end: datetime | None = None
     actor: str | None = None
@@ -73,9 +80,10 @@ class LedgerSource:
 
     name = "audit ledger"
 
-    def reach(self, session: Session, organisation: str, scope: Scope) -> Iterable[Reach]:
-        if scope.recipient is not None and scope.actor is None:
-            return []  # the ledger names who acted, not who received: the disclosure log's part
+    def query(self, organisation: str, scope: Scope) -> Select[str | None, str, int]:
+        """Each patient's accesses in the scope, counted by the categories they touched: one
+        range over the ledger's (organisation, actor, time) index for an actor, its
+        (organisation, time) index for a window."""
         where = [
             AuditEventRow.organisation_id == organisation,
             AuditEventRow.subject_id.is_not(None),
@@ -88,15 +96,24 @@ class LedgerSource:
             where.append(AuditEventRow.at < ledger_time(scope.window_end))
         if scope.actor is not None:
             where.append(AuditEventRow.actor == scope.actor)
-        rows = session.execute(
+        return (
             select(AuditEventRow.subject_id, AuditEventRow.categories, func.count())
             .where(*where)
             .group_by(AuditEventRow.subject_id, AuditEventRow.categories)
         )
+
+    def reach(self, session: Session, organisation: str, scope: Scope) -> Iterable[Reach]:
+        if scope.recipient is not None and scope.actor is None:
+            return []  # the ledger names who acted, not who received: the disclosure log's part
+        rows = session.execute(self.query(organisation, scope))
         found: dict[str, tuple[set[str], int]] = {}
+        decoded: dict[str, list[str]] = {}  # a ledger holds few distinct category lists
         for subject, categories, count in rows:
             kinds, records = found.setdefault(str(subject), (set(), 0))
-            kinds.update(json.loads(categories))
+            named = decoded.get(categories)
+            if named is None:
+                named = decoded[categories] = json.loads(categories)
+            kinds.update(named)
             found[str(subject)] = (kinds, records + int(count))
         return [
             Reach(subject, frozenset(kinds), records, self.name)
@@ -106,7 +123,8 @@ class LedgerSource:
 
 class DisclosureSource:
     """The disclosure log: every patient whose data went out in the scope (to the recipient,
-    or sent by the actor), with the categories of the fields it carried."""
+    or sent by the actor), with the categories of the fields it carried and how many
+    disclosures (records) went out."""
 
     name = "disclosure log"
 
@@ -120,12 +138,8 @@ class DisclosureSource:
             where.append(DisclosureRow.recipient == scope.recipient)
         if scope.actor is not None:
             where.append(DisclosureRow.decided_by == scope.actor)
-        rows = session.execute(
-            select(
-                DisclosureRow.subject_id,
-                DisclosureItemRow.category,
-                func.count(func.distinct(DisclosureRow.disclosure_id)),
-            )
+        categories = session.execute(
+            select(DisclosureRow.subject_id, DisclosureItemRow.category)
             .join(
                 DisclosureItemRow,
                 (DisclosureItemRow.organisation_id == DisclosureRow.organisation_id)
@@ -134,14 +148,17 @@ class DisclosureSource:
             .where(*where)
             .group_by(DisclosureRow.subject_id, DisclosureItemRow.category)
         )
-        found: dict[str, tuple[set[str], int]] = {}
-        for subject, category, count in rows:
-            kinds, records = found.setdefault(str(subject), (set(), 0))
-            kinds.add(str(category))
-            found[str(subject)] = (kinds, max(records, int(count)))
+        kinds: dict[str, set[str]] = {}
+        for subject, category in categories:
+            kinds.setdefault(str(subject), set()).add(str(category))
+        counts = session.execute(
+            select(DisclosureRow.subject_id, func.count())
+            .where(*where)
+            .group_by(DisclosureRow.subject_id)
+        )
         return [
-            Reach(subject, frozenset(kinds), records, self.name)
-            for subject, (kinds, records) in found.items()
+            Reach(str(subject), frozenset(kinds.get(str(subject), ())), int(count), self.name)
+            for subject, count in counts
         ]
 
 

@@ -336,7 +336,9 @@ class Disclosures(ClinicService):
             row.subject_id,
             row.recipient,
             recipient.name if recipient else row.recipient,
-            recipient.recipient_class.value if recipient else "",
+            recipient.recipient_class.value
+            if recipient
+            else ("de-identified_release" if (row.related or "").startswith("release:") else ""),
             row.party,
             row.purpose,
             self.compiled.title("purpose", row.purpose),

@@ -35,9 +35,10 @@ def record(
     allowed: bool = True,
     reason: str | None = None,
     subject: str | None = None,
-) -> None:
-    """Append one security event in the caller's transaction (``denied`` for a failure)."""
-    append(
+) -> int:
+    """Append one security event in the caller's transaction (``denied`` for a failure);
+    returns its seq."""
+    return append(
         session,
         organisation,
         [

@@ -16,7 +16,13 @@ they cannot link their extracts. Only the DPO can turn a pseudonym back into the
 with a reason, inside Hippocratic, and that is audited; a refused attempt is audited too.
 
 No shipped policy defines a research or analytics purpose for patient records, so nothing is
-assumed: the caller names the purpose, and the guard decides on it like any other read.
+assumed: the caller names the purpose, and the guard decides on it like any other read. A
+purpose the policy marks ``national_data_opt_out`` (research or planning) leaves out, inside
+the scope's query, every patient who registered the NHS national data opt-out (L-14): they are
+never read, and the release says how many they were.
+
+The release goes into the disclosure log (``release_log``) with the ``release.made`` event,
+before the table leaves: the patients whose rows went out each have a disclosure there.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from hippocratic.services.clinic_service import ClinicService, refusal
 from hippocratic.services.field_value import FieldState
 from hippocratic.services.identifying_fields import classified_fields
 from hippocratic.services.records import Records
+from hippocratic.services.release_log import record_release
+from hippocratic.storage.data_opt_out import opted_out
 from hippocratic.storage.record import SubjectFieldRow
 from hippocratic.storage.repository import StoredValue
 from hippocratic.storage.subject import SubjectRow
@@ -65,6 +73,9 @@ class StoreRelease:
     purpose: str
     patients_read: int
     erased_left_out: int
+    release_id: str
+    opted_out_left_out: int = 0
+    """Patients left out under the national data opt-out (L-14), never read."""
 
 
 def recipient_key(release_key: bytes, recipient: str) -> bytes:
@@ -138,6 +149,9 @@ class StoreReleases(ClinicService):
         erased = set(self.store.vault.tombstones(self.organisation))
         values: dict[str, list[StoredValue]] = {}
         left_out = 0
+        opted = 0
+        named = self.policy.purpose_by_key.get(purpose)
+        opt_out_applies = named is not None and named.national_data_opt_out
         with self.store.sessions.begin() as session:
             guard = self.guard(session)
             decision = guard.decide_scoped(listing)
@@ -161,6 +175,14 @@ class StoreReleases(ClinicService):
                 in_scope = select(SubjectRow.subject_id).where(
                     SubjectRow.organisation_id == self.organisation, visible
                 )
+                if opt_out_applies:
+                    opted_subjects = opted_out(self.organisation)
+                    opted = len(
+                        session.scalars(
+                            in_scope.where(SubjectRow.subject_id.in_(opted_subjects))
+                        ).all()
+                    )
+                    in_scope = in_scope.where(SubjectRow.subject_id.not_in(opted_subjects))
                 subjects = list(session.scalars(in_scope.order_by(SubjectRow.subject_id)))
                 left_out = sum(1 for s in subjects if s in erased)
                 values = {s: [] for s in subjects if s not in erased}
@@ -198,7 +220,7 @@ class StoreReleases(ClinicService):
         except UnparseableValue as error:
             raise _by_patient(error, frame) from None
         with self.store.sessions.begin() as session:
-            security_event.record(
+            seq = security_event.record(
                 session,
                 self.store,
                 self.organisation,
@@ -208,11 +230,27 @@ class StoreReleases(ClinicService):
                 reason=(
                     f"{note}, purpose {purpose}: {release.report.rows_out} of "
                     f"{release.report.rows_in} rows, k = {release.report.achieved_k}"
+                    + (f", {opted} opted out left out" if opt_out_applies else "")
                     + "".join(
                         f"; {o.column} let through: {o.reason}"
                         for o in release.report.identifier_overrides
                     )
                 ),
+            )
+            released = frame[SUBJECT_COLUMN]
+            entry = record_release(
+                session,
+                self.policy,
+                self.actor,
+                recipient=recipient,
+                purpose=purpose,
+                project=spec.project,
+                fields=[str(c) for c in release.table.columns if c != SUBJECT_COLUMN],
+                subjects=[str(released.iloc[i]) for i in release.rows_released],
+                k=release.report.achieved_k,
+                opted_out=opted,
+                now=self.now(),
+                audit_seq=seq,
             )
         return StoreRelease(
             release.table,
@@ -221,6 +259,8 @@ class StoreReleases(ClinicService):
             purpose,
             len(values),
             left_out + unreadable,
+            entry.release_id,
+            opted,
         )
 
     def _frame(

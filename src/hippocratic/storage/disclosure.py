@@ -93,6 +93,37 @@ class DisclosureItemRow(Base):
     category: Mapped[str] = mapped_column(String(64))
 
 
+class DisclosureReleaseRow(Base):
+    """A de-identified release from the store (``release from-store``): to whom, for what, which
+    fields and categories went out, and how many patients' rows. Each released patient also has
+    a ``DisclosureRow`` naming it (``related`` = ``release:<id>``), so their access package and
+    breach scoping see it like any other disclosure."""
+
+    __tablename__ = "disclosure_release"
+    __table_args__ = (
+        Index("ix_disclosure_release_recipient", "organisation_id", "recipient", "at"),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    project: Mapped[str] = mapped_column(String(120))
+    fields: Mapped[str] = mapped_column(Text)
+    """The policy fields released (generalised or kept), as a compact JSON array."""
+    categories: Mapped[str] = mapped_column(Text)
+    subjects: Mapped[int] = mapped_column(Integer)
+    """How many patients' rows went out (after suppression)."""
+    k: Mapped[int] = mapped_column(Integer)
+    opted_out: Mapped[int] = mapped_column(Integer)
+    """Patients left out under the national data opt-out (L-14)."""
+    decided_by: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Instant)
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    """The ledger's ``release.made`` event."""
+
+
 class Art19NoticeRow(Base):
     """A notice owed to a recipient (Art. 19): the data it received was changed."""
 
@@ -124,13 +155,15 @@ class Art19NoticeRow(Base):
 
 
 APPEND_ONLY = ("disclosure", "disclosure_item")
+RELEASES = "disclosure_release"
+"""Append-only too, from migration 0016 on (``install_triggers(connection, [RELEASES])``)."""
 _SQLITE_REFUSE = "SELECT RAISE(ABORT, 'disclosures are append-only')"
 SQLITE_TRIGGERS = {
     table: [
         f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN {_SQLITE_REFUSE}; END",
         f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN {_SQLITE_REFUSE}; END",
     ]
-    for table in APPEND_ONLY
+    for table in (*APPEND_ONLY, RELEASES)
 }
 _PG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION disclosure_append_only() RETURNS trigger AS $$ "
@@ -144,7 +177,7 @@ POSTGRESQL_TRIGGERS = {
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
         "FOR EACH STATEMENT EXECUTE FUNCTION disclosure_append_only()",
     ]
-    for table in APPEND_ONLY
+    for table in (*APPEND_ONLY, RELEASES)
 }
 TRIGGERS = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRESQL_TRIGGERS}
 FUNCTION = "disclosure_append_only()"
@@ -161,7 +194,11 @@ def _after_create(table: object, connection: Connection, **_: object) -> None:
     install_triggers(connection, [getattr(table, "name", "")])
 
 
-for _table in (DisclosureRow.__table__, DisclosureItemRow.__table__):
+for _table in (
+    DisclosureRow.__table__,
+    DisclosureItemRow.__table__,
+    DisclosureReleaseRow.__table__,
+):
     event.listen(_table, "after_create", _after_create)
 
 

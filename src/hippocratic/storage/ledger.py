@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any, cast
 
@@ -64,6 +64,12 @@ __all__ = [
     "link",
 ]
 
+AT = String(40).with_variant(String(40, collation="C"), "postgresql")
+"""An event's time as ISO 8601 text in UTC (``2026-11-24T09:00:00.250000+00:00``; whole seconds
+carry no fraction). Text in one offset compares in time order byte by byte, so windows are
+text comparisons on both engines; on PostgreSQL the column is collated "C" so that holds
+whatever the database's default collation (under en-GB, "+" sorts after "." and a whole second
+would compare as later than a fraction of it). SQLite compares text byte by byte already."""
 SEPARATOR = "\x1f"
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """Lists (fields, categories, rule ids) are stored as compact JSON arrays."""
@@ -93,11 +99,17 @@ class AuditEvent:
 
 class AuditEventRow(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_subject", "organisation_id", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_subject", "organisation_id", "subject_id"),
+        Index("ix_audit_event_at", "organisation_id", "at"),
+        Index("ix_audit_event_actor", "organisation_id", "actor", "at"),
+    )
+    """By patient (a patient's history), by time (breach windows, the DPO's daily counts) and
+    by actor and time (a misused account's accesses: breach scoping, access anomalies)."""
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[str] = mapped_column(String(40))
+    at: Mapped[str] = mapped_column(AT)
     actor: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(64))
@@ -274,12 +286,13 @@ def _latest_signed(connection: Connection, organisation: str) -> datetime | None
 
 
 def _values(item: AuditEvent) -> tuple[str | None, ...]:
-    """The event's ``BODY_COLUMNS`` values as stored: lists as compact JSON, empty as absent."""
+    """The event's ``BODY_COLUMNS`` values as stored: the time in UTC (whatever offset it was
+    given in, so that windows compare as text), lists as compact JSON, empty as absent."""
     if item.at.utcoffset() is None:
         raise InputError("an audit event's time must carry its UTC offset", field="at")
     encode = ENCODER.encode
     return (
-        item.at.isoformat(),
+        item.at.astimezone(UTC).isoformat(),
         item.actor,
         item.role,
         item.purpose,

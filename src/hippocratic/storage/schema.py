@@ -16,6 +16,7 @@ from hippocratic.storage import (
     collection,
     consent,
     cookie_receipt,
+    data_opt_out,
     disclosure,
     fraud_marker,
     incident,
@@ -58,6 +59,7 @@ TABLE_MODULES = (
     incident_release,
     representative,
     party,
+    data_opt_out,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

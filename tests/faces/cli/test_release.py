@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 from tests.faces.cli.test_audit import where
 from tests.services.test_store_release import PURPOSE, register_patients
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
 from hippocratic.services.store import Store
+from hippocratic.storage.data_opt_out import DataOptOutRow
+from hippocratic.storage.disclosure import DisclosureReleaseRow
 
 ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
@@ -228,3 +231,39 @@ def test_a_release_from_the_store_and_the_dpo_reidentifying_one_row(
          "--pseudonym", alias, "--reason", "safety concern raised by the recipient", *args],
     )  # fmt: skip
     assert unknown.exit_code == 1 and "no patient here has pseudonym" in unknown.stderr
+
+
+@pytest.mark.promise("L-14")
+def test_the_dpo_records_an_opt_out_and_a_release_says_what_it_left_out(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    patients = register_patients(store)
+    args = where(database_url, tmp_path)
+    recorded = runner.invoke(
+        app,
+        ["release", "opt-out", "--org", "harmonic", patients[0],
+         "--source", "NHS spine check 2026-12-01", *args, "--json"],
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    assert json.loads(recorded.stdout)["data"] == {
+        "subject": patients[0],
+        "opted_out": True,
+        "source": "NHS spine check 2026-12-01",
+    }
+    with store.sessions() as session:
+        row = session.get(DataOptOutRow, ("harmonic", patients[0]))
+    assert row is not None and row.opted_out and row.recorded_by == "operator"
+    spec, out = tmp_path / "spec.yaml", tmp_path / "leeds.csv"
+    spec.write_text(STORE_SPEC)
+    made = runner.invoke(
+        app,
+        ["release", "from-store", "--org", "harmonic", "--purpose", PURPOSE, "--spec", str(spec),
+         "--recipient", "uni-leeds", "--out", str(out), *args],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    said = " ".join(made.stdout.split())
+    # legal disclosure is not research or planning: the opt-out does not apply to it
+    assert "0 left out under the national data opt-out" in said
+    with store.sessions() as session:
+        (entry,) = session.scalars(select(DisclosureReleaseRow))
+    assert f"in the disclosure log as {entry.release_id}" in said

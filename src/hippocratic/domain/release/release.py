@@ -46,6 +46,9 @@ LOSS_METRIC = (
 class Release:
     table: pd.DataFrame
     report: ReleaseReport
+    rows_released: tuple[int, ...] = ()
+    """The positions (from 0) in the input of the rows released, in the table's order: whose
+    data went out, for the disclosure log."""
 
 
 def _hierarchy(
@@ -199,6 +202,7 @@ def anonymise(
             hint="raise max_suppression, lower k or l, or add levels",
         )
     keep = ~result.suppressed
+    released = tuple(int(i) for i in np.flatnonzero(np.asarray(keep)))
     out = frame.loc[keep].copy()
     for column, level in zip(qis, result.node, strict=True):
         hierarchy = chosen[column]
@@ -261,4 +265,4 @@ def anonymise(
         lattice_evaluated=result.evaluated,
         motivated_intruder=[IntruderQuestion(question=q) for q in MOTIVATED_INTRUDER],
     )
-    return Release(out, report)
+    return Release(out, report, released)

@@ -16,6 +16,7 @@ from hippocratic.errors import InputError
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.faces.cli.store import DbOption, KeysOption, Org, dpo_actor, opened
 from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services.data_opt_out import DataOptOuts
 from hippocratic.services.identifying_fields import classified_fields
 from hippocratic.services.store_release import StoreReleases
 
@@ -231,8 +232,10 @@ def from_store(
     summary = {
         "recipient": made.recipient,
         "purpose": made.purpose,
+        "release_id": made.release_id,
         "patients_read": made.patients_read,
         "erased_left_out": made.erased_left_out,
+        "opted_out_left_out": made.opted_out_left_out,
         "out": str(out),
         "report": str(report_path),
         **made.report.model_dump(),
@@ -242,13 +245,47 @@ def from_store(
         console.print(
             f"released {made.report.rows_out} of {made.patients_read} patients to "
             f"{made.recipient} ({out}): k = {made.report.achieved_k}, "
-            f"{made.report.rows_suppressed} suppressed, {made.erased_left_out} erased left out; "
-            f"every read is in the audit ledger; report in {report_path}"
+            f"{made.report.rows_suppressed} suppressed, {made.erased_left_out} erased left out, "
+            f"{made.opted_out_left_out} left out under the national data opt-out; every read "
+            f"is in the audit ledger and the release in the disclosure log as {made.release_id}; "
+            f"report in {report_path}"
         )
         for let in made.report.identifier_overrides:
             console.print(f"released {let.column} ({let.kind}) on override: {let.reason}")
 
     emit(summary, as_json=as_json, render=show)
+
+
+@app.command("opt-out")
+def opt_out(
+    organisation: Org,
+    subject: Annotated[str, typer.Argument(help="The patient's internal id.")],
+    source: Annotated[
+        str, typer.Option("--source", help="How it is known, e.g. 'NHS spine check 2026-12-01'.")
+    ],
+    withdrawn: Annotated[
+        bool,
+        typer.Option(
+            "--withdrawn", help="Record that the patient has not (or no longer) opted out."
+        ),
+    ] = False,
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record, as the DPO, whether a patient has registered the NHS national data opt-out
+    (L-14): releases for a purpose marked national_data_opt_out leave them out. Audited."""
+    wants_json(as_json)
+    with opened(db, keys) as store:
+        made = DataOptOuts(store, dpo_actor(store, organisation)).record(
+            subject, not withdrawn, source
+        )
+    state = "opted out" if made.opted_out else "not opted out"
+    emit(
+        {"subject": made.subject_id, "opted_out": made.opted_out, "source": made.source},
+        as_json=as_json,
+        render=lambda: console.print(f"patient {made.subject_id}: {state} ({made.source})"),
+    )
 
 
 @app.command("reidentify")

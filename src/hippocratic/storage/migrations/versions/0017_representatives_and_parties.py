@@ -1,8 +1,8 @@
 """A wrong release's incident, representatives' recorded authority and portal sign-in, and
 the party model (organisations are not data subjects)
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
