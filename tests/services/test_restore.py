@@ -17,8 +17,8 @@ from hippocratic.domain.clock import FixedClock
 from hippocratic.policy.settings import RightName
 from hippocratic.services.audit import verify_store
 from hippocratic.services.backup import take_backup
-from hippocratic.services.cases import CaseKind, Cases, NewCase
 from hippocratic.services.capture import Channel
+from hippocratic.services.cases import CaseKind, Cases, NewCase
 from hippocratic.services.clinical_entries import ClinicalEntries
 from hippocratic.services.erasure import Erasure
 from hippocratic.services.payments import PaymentMethod, Payments

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -317,7 +318,11 @@ class RetentionSweep:
                 )
 
     def _register(
-        self, report: RunReport, source: Source, action: str, done: list[tuple[str, str]]
+        self,
+        report: RunReport,
+        source: Source,
+        action: str,
+        done: Sequence[tuple[str | None, str]],
     ) -> int:
         """Enter what the open transaction disposed of in the deletion register, committed
         in the key store before that transaction commits; returns how many."""

@@ -198,7 +198,7 @@ def delete_items(
 
 def anonymise_items(
     session: Session, organisation: str, items: Select[Any]
-) -> list[tuple[str, str]]:
+) -> list[tuple[str | None, str]]:
     """Campaign messages due lose the patient they went to; the campaign's counts stay.
     Returns the (subject, message) anonymised, read first and locked (RETURNING would give
     the patient it has just removed)."""
