@@ -46,7 +46,6 @@ def keys_left(engine: Engine) -> set[str]:
         return set(connection.scalars(select(SubjectKeyRow.subject_id)))
 
 
-@pytest.mark.promise("S0-112", "S1-34")
 def test_a_batch_shred_destroys_every_key_and_registers_every_subject(
     vault: Vault, key_engine: Engine
 ) -> None:
