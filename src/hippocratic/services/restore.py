@@ -319,8 +319,8 @@ def _reopen(
                     f"{manifest.taken_at.isoformat()}: ledger back to event {to_seq}, "
                     f"{lost.seq - to_seq if lost else 0} witnessed event(s) after it lost; "
                     f"{again.since} subject(s) erased since the backup erased again; "
-                    f"{again.deleted_again} record(s) a retention sweep or an erasure deleted "
-                    f"deleted again, {again.anonymised_again} anonymised again"
+                    f"{again.deleted_again} record(s) that retention or a partial erasure "
+                    f"deleted were deleted again, {again.anonymised_again} anonymised again"
                     + ("; key store restored too" if keys_too else "")
                 ),
             )
