@@ -33,6 +33,10 @@ What "backups included" means here, honestly:
   what they held. ``hippocratic restore`` replays it before a restored store opens, so a
   patient erased after a backup stays erased (``services.restore``, docs/backup.md); the
   tombstone is the register's index, the refusal to mint that subject's key again.
+* A disposal that destroys no key (a sweep's deletes and anonymisations of some of a
+  patient's records, a partial erasure) is entered in the deletion register
+  (``disposal_deletions``, here too, append-only) before it commits: table and id, never
+  content. A restore deletes those records again.
 * If a key-store backup must be restored, ``Vault.reapply_shreds`` deletes every key whose
   subject the live store's register names.
 """
