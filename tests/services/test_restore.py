@@ -59,9 +59,12 @@ def payments_of(store: Store, subject: str) -> list[str]:
 
 
 @pytest.mark.promise("S0-112", "S1-34")
+@pytest.mark.parametrize("keys_too", [False, True], ids=["live-keys", "keys-too"])
 def test_a_restore_replays_a_sweeps_deletes_and_a_partial_erasure(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, tmp_path: Path, keys_too: bool
 ) -> None:
+    """With ``keys_too`` the key store comes back from before the disposals as well: the live
+    deletion register is carried into it first."""
     assert isinstance(store.clock, FixedClock)
     clock, keys, out = store.clock, tmp_path / "keys", tmp_path / "backup"
     hire(store)
@@ -98,7 +101,7 @@ def test_a_restore_replays_a_sweeps_deletes_and_a_partial_erasure(
     clock.advance(timedelta(days=1))
     store.dispose()
 
-    report = restore(out, database_url, keys, force=True, clock=clock)
+    report = restore(out, database_url, keys, force=True, clock=clock, keys_too=keys_too)
     (harmonic,) = [o for o in report.organisations if o.organisation == "harmonic"]
     assert harmonic.deleted_again >= 2  # the old invoice, her enquiry
     assert harmonic.anonymised_again == 2  # the two campaign messages
