@@ -1,6 +1,7 @@
 """The retention sweep at size: 1,000,000 synthetic patients on PostgreSQL (aim: under 60 s),
 its dry run, the forecast over the same store, and a following day's run that carries out
-1,000 review decisions (crypto-shredding each patient).
+1,000 review decisions (crypto-shredding each patient), and 1,000 crypto-shreds one key-store
+transaction each beside one batch.
 
 Each background patient has a name (ciphertext stand-in), one attended appointment some day in
 the twelve years before the sweep, and every second one an invoice, every fourth a campaign
@@ -23,9 +24,10 @@ from benchmarks.bench_api import _postgres_database
 from hippocratic.domain.clock import FixedClock
 from hippocratic.services.retention_forecast import forecast
 from hippocratic.services.retention_sweep import RetentionSweep
-from hippocratic.services.store import init_store
+from hippocratic.services.store import Store, init_store
 from hippocratic.storage.campaign import CampaignMessageRow, CampaignRow
 from hippocratic.storage.clinic import AppointmentRow, PaymentRow
+from hippocratic.storage.disposal_register import RETENTION, Disposal
 from hippocratic.storage.record import SubjectFieldRow
 from hippocratic.storage.retention import RetentionReviewRow
 from hippocratic.storage.subject import SubjectRow
@@ -170,7 +172,23 @@ def run(backend: str, url: str, rows: int) -> None:
             lambda: sweep.run(AS_OF + timedelta(days=1)),
         )
         print(f"    keys destroyed: {after.shredded:,}")  # type: ignore[attr-defined]
+        _shreds(backend, store)
         store.dispose()
+
+
+def _shreds(backend: str, store: Store) -> None:
+    """1,000 crypto-shreds one key-store transaction each (``Vault.shred``, as review
+    decisions were carried out before #15) beside one batch (``Vault.shred_many``)."""
+    vault = store.vault
+    alone = [f"alone-{n}" for n in range(1_000)]
+    batch = [f"batch-{n}" for n in range(1_000)]
+    vault.ensure_subject_keys(ORG, [*alone, *batch])
+    why = Disposal(RETENTION, "bench", "bench")
+    _timed(
+        f"{backend} 1,000 shreds, one transaction each",
+        lambda: [vault.shred(ORG, subject, why) for subject in alone],
+    )
+    _timed(f"{backend} 1,000 shreds, one batch", lambda: vault.shred_many(ORG, batch, why))
 
 
 def main() -> None:

@@ -17,11 +17,13 @@ import pytest
 from sqlalchemy import func, select
 from tests.services.test_retention_sweep import DPO, ORG, move, patient
 
+import hippocratic.services.retention_sweep as sweep_module
 from hippocratic.services.audit import verify_store
 from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
-from hippocratic.storage.clinic import AppointmentRow
+from hippocratic.storage import disposal_deletions
+from hippocratic.storage.clinic import AppointmentRow, PaymentRow
 from hippocratic.storage.record import SubjectFieldRow
 
 CHILD = """
@@ -107,3 +109,57 @@ def test_a_sweep_killed_at_random_and_run_again_leaves_no_half_disposed_patient(
     for subject in [*kept, held]:
         assert _held(store, subject) == (1, 1) and not store.vault.is_erased(ORG, subject)
     assert all(result.ok for result in verify_store(store, ORG))
+
+
+def _invoice(store: Store) -> str:
+    subject = patient(store, seen=None)
+    with store.sessions.begin() as session:
+        session.add(
+            PaymentRow(organisation_id=ORG, payment_id="p1", subject_id=subject, method=b"x",
+                       amount_pence=9000, currency="GBP", status="paid",
+                       taken_at=datetime(2026, 2, 1, 10, tzinfo=UTC), taken_by="billing")
+        )  # fmt: skip
+    move(store, date(2033, 2, 1))
+    return subject
+
+
+def _invoices(store: Store) -> int:
+    with store.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(PaymentRow)) or 0)
+
+
+def test_a_delete_the_deletion_register_could_not_take_does_not_happen(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _invoice(store)
+
+    def refused(*_: object, **__: object) -> int:
+        raise RuntimeError("the key store is down")
+
+    monkeypatch.setattr(sweep_module.deletions, "write", refused)
+    with pytest.raises(RuntimeError):
+        RetentionSweep(store, ORG).run(date(2033, 2, 1))
+    assert _invoices(store) == 1  # not deleted, so nothing a restore could bring back
+    monkeypatch.undo()
+    assert disposal_deletions.entries(store.key_engine) == []
+
+
+def test_a_sweep_that_dies_after_the_register_commits_leaves_no_disposal_unregistered(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subject = _invoice(store)
+
+    def dies(*_: object, **__: object) -> None:
+        raise RuntimeError("killed before the data commit")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RetentionSweep, "_certify", dies)
+        with pytest.raises(RuntimeError):
+            RetentionSweep(store, ORG).run(date(2033, 2, 1))
+    assert _invoices(store) == 1  # the data rolled back; its entry was already there
+    RetentionSweep(store, ORG).run(date(2033, 2, 1))  # run again: the invoice goes
+    assert _invoices(store) == 0
+    entries = disposal_deletions.entries(store.key_engine, ORG)
+    assert {(e.subject, e.record_table, e.item, e.action) for e in entries} == {
+        (subject, "payment", "p1", "delete")
+    }

@@ -34,6 +34,7 @@ from hippocratic.policy.wording import retention_rule
 from hippocratic.services.records import Records
 from hippocratic.services.rights_decisions import RightsDecisions
 from hippocratic.services.rights_request import OUTCOME, RequestStatus, RightsRequest, StepStatus
+from hippocratic.storage import disposal_deletions as deletions
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage.consent import ConsentEventRow
 from hippocratic.storage.disclosure import carrying, queue_notices
@@ -133,8 +134,11 @@ class Erasure(RightsDecisions):
                 fields = [f for item in plan.erased for f in item.fields]
                 kept_kinds = {k for item in plan.kept for k in item.kinds}
                 kinds = [k for item in plan.erased for k in item.kinds if k not in kept_kinds]
-            if CAMPAIGNS not in {item.category for item in plan.kept}:
+            unlinked = (
                 store_erasure.unlink_campaigns(session, org, subject)
+                if CAMPAIGNS not in {item.category for item in plan.kept}
+                else []
+            )
             erased_categories = None if plan.whole else [item.category for item in plan.erased]
             queue_notices(
                 session,
@@ -148,11 +152,14 @@ class Erasure(RightsDecisions):
             )
             records = store_erasure.erase_records(session, org, subject, kinds)
             values = store_erasure.erase_fields(session, org, subject, fields)
+            if not plan.whole:  # the key lives on: the register names what went
+                self._register(subject, row.request_id, records, values, unlinked)
             erased = ", ".join(item.title for item in plan.erased) or "nothing"
             kept = ", ".join(item.title for item in plan.kept) or "nothing else"
             how = "the patient's key destroyed (crypto-shredding); " if plan.whole else ""
             return (
-                f"erasure certificate: {how}{records} record(s) and {values} value(s) deleted; "
+                f"erasure certificate: {how}{len(records)} record(s) and {len(values)} value(s) "
+                "deleted; "
                 f"erased: {erased}; kept: {kept}"
             )
 
@@ -177,6 +184,31 @@ class Erasure(RightsDecisions):
             return "erasure complete" + (": key destroyed" if plan.whole else "")
 
         return self._change(request_id, "complete", close) if erased.is_open else erased
+
+    def _register(
+        self,
+        subject: str,
+        request_id: str,
+        records: list[tuple[str, str, str]],
+        fields: list[str],
+        unlinked: list[str],
+    ) -> None:
+        """Enter a partial erasure's deletions in the deletion register (the key store),
+        committed before the erasure's own transaction commits, so a restore replays them."""
+        why = Disposal(ERASURE, request_id, self.actor.actor)
+        org, at = self.organisation, self.now()
+        tables: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
+        for kind, table, item in records:
+            tables.setdefault((kind, table), []).append((subject, item))
+        entries = [
+            *(e for (kind, table), items in tables.items()
+              for e in deletions.named(org, kind, table, deletions.DELETE, items, at, why)),
+            *deletions.named(org, "field", "subject_field", deletions.DELETE,
+                             [(subject, f) for f in fields], at, why),
+            *deletions.named(org, "campaign_message", "campaign_message", deletions.ANONYMISE,
+                             [(subject, m) for m in unlinked], at, why),
+        ]  # fmt: skip
+        deletions.write(self.store.key_engine, entries)
 
     def _erasure(self, session: Session, request_id: str) -> RightsRequestRow:
         row = self.row(session, request_id)

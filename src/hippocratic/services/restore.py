@@ -11,8 +11,10 @@ In this order, and nothing opened for use until the end:
    well (only if its master key is still the one in use), and everything read in step 3 is put
    back into it, so a key-store backup cannot forget a shred or a checkpoint;
 5. the disposal register is replayed: every subject in it loses any key the restored key store
-   holds (``Vault.shred``) and every row a whole erasure deletes (``disposal_replay``), so a
-   patient erased after the backup is unreadable (``Erased``) and absent from every list;
+   holds (``Vault.shred_many``) and every row a whole erasure deletes (``disposal_replay``), so
+   a patient erased after the backup is unreadable (``Erased``) and absent from every list;
+   then the deletion register (``disposal_deletions``): every record a retention sweep or a
+   partial erasure deleted or anonymised while the patient's key lived on is again;
 6. the store is opened: each organisation's ledger gets a ``store.restored`` event (the backup,
    the head restored, how many events witnesses had seen past it, how many subjects were erased
    again: counts, never names), its head is signed, and a rollback statement signed by the
@@ -38,15 +40,20 @@ from hippocratic.services import security_event
 from hippocratic.services.audit import sign_head, verify_store
 from hippocratic.services.backup import DATA, KEYS, Manifest, check_file, read_manifest
 from hippocratic.services.store import MASTER_FILE, keys_dir, open_store
-from hippocratic.storage import database_copy, disposal_register, ledger_rollback
+from hippocratic.storage import (
+    database_copy,
+    disposal_deletions,
+    disposal_register,
+    ledger_rollback,
+)
 from hippocratic.storage.database import database_url, make_engine
+from hippocratic.storage.disposal_deletions import Deletion
 from hippocratic.storage.disposal_register import DisposalEntry
 from hippocratic.storage.disposal_replay import replay
 from hippocratic.storage.keystore import (
     LocalMasterKey,
     MasterKey,
     ShreddedSubjectRow,
-    SubjectKeyRow,
     keystore_url,
     open_key_engine,
 )
@@ -70,6 +77,11 @@ class OrganisationRestored:
     """Subjects of the register the restored data still held rows of (deleted again)."""
     keys_destroyed: int
     """Keys the restored key store had brought back (destroyed again)."""
+    deleted_again: int
+    """Records (and fields) the deletion register names that the restored data still held:
+    deleted again (a sweep's deletes, a partial erasure's)."""
+    anonymised_again: int
+    """Records the register names as anonymised that had their patient back: anonymised again."""
     head: int
     """The head after the restore's own event."""
 
@@ -102,6 +114,7 @@ class _Live:
 
     there: bool
     register: list[DisposalEntry]
+    deletions: list[Deletion]
     tombstones: list[tuple[str, str, datetime]]
     checkpoints: list[Checkpoint]
     rollbacks: list[Rollback]
@@ -188,7 +201,7 @@ def _key_store_there(key_url: str) -> bool:
 
 def _read_live(key_url: str, directory: Path) -> _Live:
     if not _key_store_there(key_url):
-        return _Live(False, [], [], [], [])
+        return _Live(False, [], [], [], [], [])
     engine = open_key_engine(key_url)
     try:
         witness = KeyStoreWitness(engine)
@@ -201,6 +214,7 @@ def _read_live(key_url: str, directory: Path) -> _Live:
         return _Live(
             True,
             disposal_register.entries(engine),
+            disposal_deletions.entries(engine),
             tombstones,
             checkpoints,
             ledger_rollback.held(engine),
@@ -212,6 +226,7 @@ def _read_live(key_url: str, directory: Path) -> _Live:
 def _put_back(engine: Engine, live: _Live) -> None:
     """Into a key store restored from a backup: what the live one knew that it does not."""
     disposal_register.carry_over(engine, live.register)
+    disposal_deletions.carry_over(engine, live.deletions)
     if live.checkpoints:
         KeyStoreWitness(engine).record(live.checkpoints)
     ledger_rollback.carry_over(engine, live.rollbacks)
@@ -230,51 +245,44 @@ class _Replayed:
     since: int
     held_again: int
     keys_destroyed: int
+    deleted_again: int = 0
+    anonymised_again: int = 0
 
 
 def _replay(
     url: str, key_engine: Engine, master: MasterKey, clock: Clock, manifest: Manifest
 ) -> dict[str, _Replayed]:
-    """Step 5: the register against the restored data and keys, per organisation."""
+    """Step 5: the registers against the restored data and keys, per organisation: whole
+    subjects (keys and rows), then each record deleted or anonymised without its subject's key,
+    in the same data transaction."""
     vault = Vault(key_engine, master, clock.now)
     register = disposal_register.entries(key_engine)
     subjects: dict[str, list[str]] = {}
     for item in register:
         subjects.setdefault(item.organisation, []).append(item.subject)
+    parts: dict[str, list[Deletion]] = {}
+    for deletion in disposal_deletions.entries(key_engine):
+        parts.setdefault(deletion.organisation, []).append(deletion)
     engine = make_engine(url, must_exist=True)
     done: dict[str, _Replayed] = {}
     try:
-        for organisation, named in subjects.items():
-            destroyed = _destroy_keys(vault, key_engine, organisation, named)
+        for organisation in dict.fromkeys([*subjects, *parts]):
+            named = subjects.get(organisation, [])
+            # every key the restored store brought back, in one key-store transaction
+            destroyed = vault.shred_many(organisation, named) if named else 0
             with sessionmaker(engine).begin() as session:
                 rows = replay(session, organisation, named)
+                again = disposal_deletions.replay(
+                    session, organisation, parts.get(organisation, [])
+                )
             mark = manifest.disposal_register.get(organisation, 0)
             since = sum(1 for e in register if e.organisation == organisation and e.entry > mark)
-            done[organisation] = _Replayed(since, rows.subjects_with_data, destroyed)
+            done[organisation] = _Replayed(
+                since, rows.subjects_with_data, destroyed, again.deleted, again.anonymised
+            )
     finally:
         engine.dispose()
     return done
-
-
-def _destroy_keys(vault: Vault, engine: Engine, organisation: str, subjects: list[str]) -> int:
-    """Shred each subject that still has a key or lacks a tombstone; returns keys destroyed."""
-    with_key: set[str] = set()
-    marked: set[str] = set()
-    with Session(engine) as session:
-        for start in range(0, len(subjects), 500):
-            chunk = subjects[start : start + 500]
-            for row, found in ((SubjectKeyRow, with_key), (ShreddedSubjectRow, marked)):
-                found |= set(
-                    session.scalars(
-                        select(row.subject_id).where(
-                            row.organisation_id == organisation, row.subject_id.in_(chunk)
-                        )
-                    )
-                )
-    for subject in subjects:
-        if subject in with_key or subject not in marked:
-            vault.shred(organisation, subject)
-    return len(with_key)
 
 
 def _reopen(
@@ -310,7 +318,9 @@ def _reopen(
                     f"restored from backup {manifest.backup_id} taken "
                     f"{manifest.taken_at.isoformat()}: ledger back to event {to_seq}, "
                     f"{lost.seq - to_seq if lost else 0} witnessed event(s) after it lost; "
-                    f"{again.since} subject(s) erased since the backup erased again"
+                    f"{again.since} subject(s) erased since the backup erased again; "
+                    f"{again.deleted_again} record(s) that retention or a partial erasure "
+                    f"deleted were deleted again, {again.anonymised_again} anonymised again"
                     + ("; key store restored too" if keys_too else "")
                 ),
             )
@@ -328,7 +338,8 @@ def _reopen(
             organisations.append(
                 OrganisationRestored(
                     organisation, to_seq, rollback.lost, again.since, again.held_again,
-                    again.keys_destroyed, signed.seq if signed else 0,
+                    again.keys_destroyed, again.deleted_again, again.anonymised_again,
+                    signed.seq if signed else 0,
                 )
             )  # fmt: skip
         results = verify_store(store)

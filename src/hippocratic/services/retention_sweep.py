@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,12 +29,15 @@ from hippocratic.policy.retention import RetentionAction, RetentionRule
 from hippocratic.services.actor import Actor
 from hippocratic.services.retention_kinds import Sweepable, sweepables, verified
 from hippocratic.services.store import Store
+from hippocratic.storage import disposal_deletions as deletions
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage import retention_sweep as sweep_sql
 from hippocratic.storage.campaign import CampaignMessageRow
+from hippocratic.storage.disposal_register import RETENTION, Disposal
 from hippocratic.storage.ledger import AuditEvent, append
 from hippocratic.storage.retention import RetentionFactRow, RetentionRunRow, RetentionShredRow
 from hippocratic.storage.retention_due import FactColumns, due
+from hippocratic.storage.retention_sweep import Source
 
 JOB = "retention-job"
 BATCH = 500
@@ -142,11 +146,13 @@ class RetentionSweep:
         with self.store.sessions.begin() as session:
             if report.dry_run:
                 n = sweep_sql.count(session, query)
-            elif anonymise:
-                n = sweep_sql.anonymise_items(session, self.organisation, query)
-                self._certify(session, report, rule, source.kind, action, n, key)
             else:
-                n = sweep_sql.delete_items(session, self.organisation, source, query)
+                done = (
+                    sweep_sql.anonymise_items(session, self.organisation, query)
+                    if anonymise
+                    else sweep_sql.delete_items(session, self.organisation, source, query)
+                )
+                n = self._register(report, source, action, done)
                 self._certify(session, report, rule, source.kind, action, n, key)
         self._add(report, key, n)
 
@@ -199,7 +205,8 @@ class RetentionSweep:
             query = sweep_sql.approved(org, item.rule.key, item.source).where(
                 item.source.table.subject_id.in_(batch)
             )
-            n = sweep_sql.delete_items(session, org, item.source, query)
+            done = sweep_sql.delete_items(session, org, item.source, query)
+            n = self._register(report, item.source, "delete", done)
             key = f"{item.rule.key}/{item.source.kind}/dispose"
             if n:
                 self._certify(session, report, item.rule, item.source.kind, "dispose", n, key)
@@ -249,29 +256,33 @@ class RetentionSweep:
         self._add(report, "subjects/whole/shred", len(whole))
 
     def _finish_shreds(self) -> int:
-        """Destroy the key of every subject a committed batch queued (the vault's shred)."""
+        """Destroy the key of every subject a committed batch queued: one batch shred per run
+        that queued them (one key-store transaction, their register entries in it)."""
         with self.store.sessions() as session:
-            pending = list(
-                session.scalars(
-                    select(RetentionShredRow.subject_id).where(
-                        RetentionShredRow.organisation_id == self.organisation,
-                        RetentionShredRow.shredded_at.is_(None),
-                    )
+            pending = session.execute(
+                select(RetentionShredRow.run_id, RetentionShredRow.subject_id)
+                .where(
+                    RetentionShredRow.organisation_id == self.organisation,
+                    RetentionShredRow.shredded_at.is_(None),
                 )
-            )
-        vault = self.store.vault.for_organisation(self.organisation)
-        for subject in pending:
-            vault.shred_subject(subject)
-        if pending:
+                .order_by(RetentionShredRow.run_id, RetentionShredRow.subject_id)
+            ).all()
+        runs: dict[str, list[str]] = {}
+        for run_id, subject in pending:
+            runs.setdefault(run_id, []).append(subject)
+        for run_id, subjects in runs.items():
+            why = Disposal(RETENTION, run_id, self.actor.actor)
+            self.store.vault.shred_many(self.organisation, subjects, why)
             with self.store.sessions.begin() as session:
-                session.execute(
-                    update(RetentionShredRow)
-                    .where(
-                        RetentionShredRow.organisation_id == self.organisation,
-                        RetentionShredRow.subject_id.in_(pending),
+                for start in range(0, len(subjects), BATCH):
+                    session.execute(
+                        update(RetentionShredRow)
+                        .where(
+                            RetentionShredRow.organisation_id == self.organisation,
+                            RetentionShredRow.subject_id.in_(subjects[start : start + BATCH]),
+                        )
+                        .values(shredded_at=self.store.clock.now())
                     )
-                    .values(shredded_at=self.store.clock.now())
-                )
         return len(pending)
 
     def _finish(self, report: RunReport) -> None:
@@ -305,6 +316,22 @@ class RetentionSweep:
                     ],
                     self.store.notary(self.organisation),
                 )
+
+    def _register(
+        self,
+        report: RunReport,
+        source: Source,
+        action: str,
+        done: Sequence[tuple[str | None, str]],
+    ) -> int:
+        """Enter what the open transaction disposed of in the deletion register, committed
+        in the key store before that transaction commits; returns how many."""
+        why = Disposal(RETENTION, report.run_id, self.actor.actor)
+        deletions.record(
+            self.store.key_engine, self.organisation, source.kind,
+            source.table.__tablename__, action, done, self.store.clock.now(), why,
+        )  # fmt: skip
+        return len(done)
 
     # -- certificates ----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ subject's key is gone and their rows are deleted (``disposal_replay``), so they 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -138,6 +138,40 @@ def record(
     )
     session.flush()
     return True
+
+
+def record_many(
+    session: Session, organisation: str, subjects: Sequence[str], at: datetime, disposal: Disposal
+) -> int:
+    """Enter every one of ``subjects`` the register lacks, numbered in the order given, in the
+    caller's key-store transaction (a batch shred's); returns how many were entered."""
+    named = list(dict.fromkeys(subjects))
+    there: set[str] = set()
+    for start in range(0, len(named), 500):
+        there |= set(
+            session.scalars(
+                select(DisposalRow.subject_id).where(
+                    DisposalRow.organisation_id == organisation,
+                    DisposalRow.subject_id.in_(named[start : start + 500]),
+                )
+            )
+        )
+    fresh = [s for s in named if s not in there]
+    if not fresh:
+        return 0
+    last = session.scalar(
+        select(func.max(DisposalRow.entry)).where(DisposalRow.organisation_id == organisation)
+    )
+    session.execute(
+        insert(TABLE),
+        [
+            {"organisation_id": organisation, "entry": (last or 0) + n, "subject_id": subject,
+             "disposed_at": at, "cause": disposal.cause[:32], "reference": disposal.reference,
+             "actor": disposal.actor}
+            for n, subject in enumerate(fresh, start=1)
+        ],
+    )  # fmt: skip
+    return len(fresh)
 
 
 def entries(engine: Engine, organisation: str | None = None) -> list[DisposalEntry]:

@@ -24,6 +24,7 @@ from hippocratic.storage.clinic import (
     PaymentRow,
     ReferralRow,
 )
+from hippocratic.storage.disposal_deletions import item_column
 from hippocratic.storage.fraud_marker import FraudMarkerRow
 from hippocratic.storage.record import SubjectFieldRow
 
@@ -97,35 +98,45 @@ def attended(session: Session, organisation: str, subject: str) -> bool:
     return bool(found)
 
 
-def erase_fields(session: Session, organisation: str, subject: str, fields: Iterable[str]) -> int:
-    """Delete these fields of the subject's own record, values and blind indexes alike."""
+def erase_fields(
+    session: Session, organisation: str, subject: str, fields: Iterable[str]
+) -> list[str]:
+    """Delete these fields of the subject's own record, values and blind indexes alike; the
+    keys of the fields deleted."""
     keys = list(fields)
     if not keys:
-        return 0
+        return []
     result = session.execute(
-        delete(SubjectFieldRow).where(
+        delete(SubjectFieldRow)
+        .where(
             SubjectFieldRow.organisation_id == organisation,
             SubjectFieldRow.subject_id == subject,
             SubjectFieldRow.field.in_(keys),
         )
+        .returning(SubjectFieldRow.field)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return list(result.scalars())
 
 
-def erase_records(session: Session, organisation: str, subject: str, kinds: Iterable[str]) -> int:
-    """Delete the subject's records of these kinds (``RECORD_TABLES``); the count deleted."""
+def erase_records(
+    session: Session, organisation: str, subject: str, kinds: Iterable[str]
+) -> list[tuple[str, str, str]]:
+    """Delete the subject's records of these kinds (``RECORD_TABLES``); (kind, table, record
+    id) of each one deleted."""
     wanted = set(kinds)
-    deleted = 0
+    deleted: list[tuple[str, str, str]] = []
     for kind, table in RECORD_TABLES.items():
         if kind not in wanted:
             continue
         table_: Table = table
+        column = item_column(table_.__table__)
         result = session.execute(
-            delete(table_).where(
-                table_.organisation_id == organisation, table_.subject_id == subject
-            )
+            delete(table_)
+            .where(*_of(table_, organisation, subject, kind))
+            .returning(column)
+            .execution_options(synchronize_session=False)
         )
-        deleted += int(result.rowcount)  # type: ignore[attr-defined]
+        deleted += [(kind, table_.__tablename__, str(item)) for item in result.scalars()]
     return deleted
 
 
@@ -139,14 +150,21 @@ def end_care(session: Session, organisation: str, subject: str) -> None:
     )
 
 
-def unlink_campaigns(session: Session, organisation: str, subject: str) -> int:
-    """Campaign messages no longer say whom they went to; the campaign's counts stay."""
-    result = session.execute(
-        update(CampaignMessageRow)
-        .where(
-            CampaignMessageRow.organisation_id == organisation,
-            CampaignMessageRow.subject_id == subject,
-        )
-        .values(subject_id=None)
+def unlink_campaigns(session: Session, organisation: str, subject: str) -> list[str]:
+    """Campaign messages no longer say whom they went to; the campaign's counts stay. The ids
+    of the messages unlinked."""
+    where = (
+        CampaignMessageRow.organisation_id == organisation,
+        CampaignMessageRow.subject_id == subject,
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    found = list(
+        session.scalars(select(CampaignMessageRow.message_id).where(*where).with_for_update())
+    )
+    if found:
+        session.execute(
+            update(CampaignMessageRow)
+            .where(*where, CampaignMessageRow.message_id.in_(found))
+            .values(subject_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    return found

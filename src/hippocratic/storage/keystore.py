@@ -33,6 +33,10 @@ What "backups included" means here, honestly:
   what they held. ``hippocratic restore`` replays it before a restored store opens, so a
   patient erased after a backup stays erased (``services.restore``, docs/backup.md); the
   tombstone is the register's index, the refusal to mint that subject's key again.
+* A disposal that destroys no key (a sweep's deletes and anonymisations of some of a
+  patient's records, a partial erasure) is entered in the deletion register
+  (``disposal_deletions``, here too, append-only) before it commits: table and id, never
+  content. A restore deletes those records again.
 * If a key-store backup must be restored, ``Vault.reapply_shreds`` deletes every key whose
   subject the live store's register names.
 """
@@ -62,6 +66,7 @@ from hippocratic.storage.master_key import MASTER_KEY_ENV, LocalMasterKey, Maste
 __all__ = [
     "KEYSTORE_URL_ENV",
     "MASTER_KEY_ENV",
+    "DeletionRow",
     "DisposalRow",
     "KeyBase",
     "LocalMasterKey",
@@ -164,6 +169,35 @@ class DisposalRow(KeyBase):
     ``tombstone`` (a shred made before the register existed)."""
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The rights request or retention run that caused it."""
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DeletionRow(KeyBase):
+    """An entry of the deletion register: one record (or one field of a patient's record)
+    disposed of while its subject's key lived on (``disposal_deletions``).
+
+    Append-only (triggers refuse UPDATE and DELETE). Names what was disposed of (the table
+    and the record's id, or the field's key), never what it held."""
+
+    __tablename__ = "disposal_deletion"
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    batch: Mapped[str] = mapped_column(String(36), primary_key=True)
+    """One disposal: a sweep's rule over one kind of record, or one erasure."""
+    item_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    subject_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    """The kind of record: ``appointment``, ``payment``, ``field``, ``campaign_message``..."""
+    record_table: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64))
+    """The record's id within the organisation (for ``field``, the field's key)."""
+    action: Mapped[str] = mapped_column(String(16))
+    """``delete``, or ``anonymise`` (the record stays without its patient)."""
+    disposed_at: Mapped[datetime] = mapped_column(Instant)
+    cause: Mapped[str] = mapped_column(String(32))
+    """``erasure`` or ``retention``."""
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The rights request or retention run behind it."""
     actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 

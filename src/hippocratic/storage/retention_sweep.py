@@ -169,8 +169,10 @@ def count(session: Session, query: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-def delete_items(session: Session, organisation: str, source: Source, items: Select[Any]) -> int:
-    """Delete the items ``items`` selects (subject_id, item); the count deleted."""
+def delete_items(
+    session: Session, organisation: str, source: Source, items: Select[Any]
+) -> list[tuple[str, str]]:
+    """Delete the items ``items`` selects (subject_id, item); the (subject, item) deleted."""
     table = source.table
     keys = tuple_(table.subject_id, source.item)
     where = [table.organisation_id == organisation, *source.where, keys.in_(items)]
@@ -186,21 +188,37 @@ def delete_items(session: Session, organisation: str, source: Source, items: Sel
             ),
         ]
     result = session.execute(
-        delete(table).where(*where).execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def anonymise_items(session: Session, organisation: str, items: Select[Any]) -> int:
-    """Campaign messages due lose the patient they went to; the campaign's counts stay."""
-    keys = tuple_(CampaignMessageRow.subject_id, CampaignMessageRow.message_id)
-    result = session.execute(
-        update(CampaignMessageRow)
-        .where(CampaignMessageRow.organisation_id == organisation, keys.in_(items))
-        .values(subject_id=None)
+        delete(table)
+        .where(*where)
+        .returning(table.subject_id, source.item)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return [(subject, item) for subject, item in result]
+
+
+def anonymise_items(
+    session: Session, organisation: str, items: Select[Any]
+) -> list[tuple[str | None, str]]:
+    """Campaign messages due lose the patient they went to; the campaign's counts stay.
+    Returns the (subject, message) anonymised, read first and locked (RETURNING would give
+    the patient it has just removed)."""
+    message = CampaignMessageRow
+    keys = tuple_(message.subject_id, message.message_id)
+    query = select(message.subject_id, message.message_id).where(
+        message.organisation_id == organisation, keys.in_(items)
+    )
+    found = [(subject, item) for subject, item in session.execute(query.with_for_update())]
+    for start in range(0, len(found), 5_000):
+        session.execute(
+            update(message)
+            .where(
+                message.organisation_id == organisation,
+                message.message_id.in_([item for _, item in found[start : start + 5_000]]),
+            )
+            .values(subject_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    return found
 
 
 def _unit(source: Source, items: Select[Any]) -> Any:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,13 +40,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hippocratic.errors import ConfigurationError, Erased, TamperedData
 from hippocratic.storage import blind_index as index
-from hippocratic.storage import disposal_register, key_rotation
+from hippocratic.storage import disposal_register, key_rotation, shredding
 from hippocratic.storage.ciphertext import NONCE, SubjectKey
 from hippocratic.storage.ciphertext import context as _context
 from hippocratic.storage.key_cache import SubjectKeyCache
@@ -334,30 +334,28 @@ class Vault:
         disposal register (``disposal``: why, by whom), in one key-store transaction, whatever
         the size. On SQLite the key's bytes are overwritten (secure_delete) and the WAL
         checkpointed."""
-        sqlite = self._engine.dialect.name == "sqlite"
+        self.shred_many(organisation, [subject], disposal)
+
+    def shred_many(
+        self,
+        organisation: str,
+        subjects: Sequence[str],
+        disposal: disposal_register.Disposal | None = None,
+    ) -> int:
+        """Destroy every one of ``subjects``' keys as ``shred`` does, all in ONE key-store
+        transaction (``storage.shredding``): all of them or, if it fails, none. Returns how
+        many keys there were to destroy."""
         if not self._register_ready:
             disposal_register.ensure_register(self._engine)
             self._register_ready = True
+        why = disposal or disposal_register.Disposal()
         with self._keys.begin() as session:
-            if sqlite:
-                session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
-            session.execute(
-                delete(SubjectKeyRow).where(
-                    SubjectKeyRow.organisation_id == organisation,
-                    SubjectKeyRow.subject_id == subject,
-                )
-            )
-            if session.get(ShreddedSubjectRow, (organisation, subject)) is None:
-                session.add(
-                    ShreddedSubjectRow(
-                        organisation_id=organisation, subject_id=subject, shredded_at=self._now()
-                    )
-                )
-            why = disposal or disposal_register.Disposal()
-            disposal_register.record(session, organisation, subject, self._now(), why)
-        self._subject_keys.invalidate(organisation, subject)
-        if sqlite:
+            destroyed = shredding.shred(session, organisation, subjects, self._now(), why)
+        for subject in subjects:
+            self._subject_keys.invalidate(organisation, subject)
+        if self._engine.dialect.name == "sqlite":
             checkpoint_wal(self._engine)
+        return destroyed
 
     def is_erased(self, organisation: str, subject: str) -> bool:
         with self._keys() as session:

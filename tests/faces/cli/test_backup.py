@@ -44,12 +44,17 @@ def test_backup_then_restore_after_a_shred(database_url: str, tmp_path: Path) ->
     done = runner.invoke(app, ["restore", "--from", str(out), *where, "--force"])
     assert done.exit_code == 0, done.output
     assert "1 subject erased since then was erased again" in done.stdout
+    assert "0 record(s) that retention or a partial erasure deleted were deleted again" in (
+        done.stdout.replace("\n", " ")
+    )
     assert "audit verify: ok  harmonic" in done.stdout
     assert "p1" not in done.stdout
 
     as_json = runner.invoke(app, ["restore", "--from", str(out), *where, "--force", "--json"])
     report = json.loads(as_json.stdout)["data"]
     assert report["erased_again"] == 1 and report["verified"] is True
+    harmonic = next(o for o in report["organisations"] if o["organisation"] == "harmonic")
+    assert (harmonic["deleted_again"], harmonic["anonymised_again"]) == (0, 0)
     verified = runner.invoke(app, ["audit", "verify", *where])
     assert verified.exit_code == 0, verified.output
     assert "from backup" in verified.stdout  # each restore, said every time

@@ -109,7 +109,8 @@ def restore(
                 f"{item.lost_events} witnessed event(s) after it lost; restore recorded, "
                 f"head signed at event {item.head}; {item.erased_since_backup} erased again "
                 f"({item.held_again} held data in the backup, {item.keys_destroyed} keys "
-                "destroyed again)",
+                f"destroyed again); {item.deleted_again} record(s) that retention or a partial "
+                f"erasure deleted were deleted again, {item.anonymised_again} anonymised again",
                 markup=False,
             )
         for result in report.verification:
