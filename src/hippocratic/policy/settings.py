@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from hippocratic.policy.model import Key, PolicyModel, Text
+from hippocratic.policy.role import Role
 
 
 class MarketingModel(StrEnum):
@@ -71,6 +72,13 @@ class BreachNotificationThreshold(StrEnum):
 
 class Breach(PolicyModel):
     subject_notification: BreachNotificationThreshold = BreachNotificationThreshold.HIGH_RISK
+    incident_team: list[Key] = Field(default_factory=list)
+    """The roles of the incident team (S1-25): an incident is assessed only once someone on
+    staff in one of them owns it. None listed: the roles marked ``dpo: true``."""
+
+    def team(self, roles: list[Role]) -> list[str]:
+        """The incident team's role keys, as listed or, where none are, the DPO's."""
+        return list(self.incident_team) or [role.key for role in roles if role.dpo]
 
 
 class SecurityMeasure(PolicyModel):

@@ -71,6 +71,8 @@ class Incident:
     decisions: list[IncidentDecision]
     closed_at: datetime | None
     closing_note: str | None
+    owner: str | None = None
+    """Who on the incident team owns it (S1-25); none yet, and it is not assessed."""
 
 
 def decision_of(row: IncidentDecisionRow) -> IncidentDecision:
