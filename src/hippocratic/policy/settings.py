@@ -81,6 +81,14 @@ class Breach(PolicyModel):
         return list(self.incident_team) or [role.key for role in roles if role.dpo]
 
 
+class AccessLog(PolicyModel):
+    """What the web server keeps of who connected (S0-10): the request log holds no address at
+    all; the security log of sign-in attempts holds the full IP address, for security only,
+    for this many days, then the daily jobs delete it. Neither is linked to a patient."""
+
+    ip_retention_days: int = Field(default=14, ge=1, le=90)
+
+
 class SecurityMeasure(PolicyModel):
     key: Key
     title: Text
