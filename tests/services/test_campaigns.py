@@ -326,7 +326,10 @@ def test_a_soft_opt_in_counts_only_where_the_policy_allows_it_and_as_recorded(
     from dataclasses import replace
 
     Consents(clinic, actor(*MO)).record(ada, replace(soft, service="health_check_scan"))
-    assert Campaigns(clinic, actor(*MO)).preview(Audience("marketing", "email")) == 1
+    about = Audience("marketing", "email", service="health_check_scan")
+    assert Campaigns(clinic, actor(*MO)).preview(about) == 1
+    # A soft opt-in covers only a campaign about what was bought or a similar service (S0-42).
+    assert Campaigns(clinic, actor(*MO)).preview(Audience("marketing", "email")) == 0
 
 
 def test_a_letter_campaign_goes_into_the_print_spool(clinic: Store, tmp_path: Path) -> None:

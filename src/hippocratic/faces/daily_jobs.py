@@ -1,14 +1,17 @@
 """The daily jobs inside ``hippocratic serve`` (opt-in, ``--jobs``): a background thread that,
 at start and then every ``interval`` seconds, runs every organisation's retention sweep for each
 day missed since its last finished run, up to today (the same catch-up as ``jobs run``, so a
-server that was down for a week sweeps the seven days in order). For one machine; a deployment
-with cron or a systemd timer runs ``hippocratic jobs run`` instead."""
+server that was down for a week sweeps the seven days in order), and first deletes sign-in log
+entries, the only full IP addresses kept, older than the policy's
+``access_log.ip_retention_days`` (S0-10). For one machine; a deployment with cron or a systemd
+timer runs ``hippocratic jobs run`` instead."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from hippocratic.services import access_log
 from hippocratic.services.retention_jobs import catch_up, store_today
 from hippocratic.services.store import Store
 
@@ -32,6 +35,7 @@ class DailyJobs(threading.Thread):
             organisations = self.store.organisations(session)
         for organisation in organisations:
             try:
+                access_log.purge(self.store, organisation)
                 reports = catch_up(self.store, organisation, store_today(self.store))
             except Exception:  # a job must not kill the server; the next round tries again
                 LOG.exception("retention sweep failed for %s", organisation)

@@ -19,7 +19,7 @@ from hippocratic.policy.record_binding import RecordBindings
 from hippocratic.policy.retention import RetentionRule
 from hippocratic.policy.role import Role
 from hippocratic.policy.service import Service
-from hippocratic.policy.settings import Breach, Marketing, Rights, SecurityMeasure
+from hippocratic.policy.settings import AccessLog, Breach, Marketing, Rights, SecurityMeasure
 from hippocratic.policy.staff_rules import StaffRules
 
 SCHEMA_VERSION = 1
@@ -38,6 +38,7 @@ class Policy(PolicyModel):
     marketing: Marketing | None = None
     rights: Rights = Rights()
     breach: Breach = Breach()
+    access_log: AccessLog = AccessLog()
     security: list[SecurityMeasure] = PydanticField(default_factory=list)
     staff: StaffRules = StaffRules()
     controls: list[Control] = PydanticField(default_factory=list)

@@ -17,6 +17,10 @@ class Service(PolicyModel):
     health data."""
     duration_minutes: int = Field(default=30, ge=5, le=480)
     """How long an appointment for it usually lasts; a booking may say otherwise."""
+    similar: list[Key] = Field(default_factory=list)
+    """The organisation's own services similar to this one (PECR reg. 22(3)(b)): where the
+    policy allows soft opt-in, a patient who bought this one, was offered the opt-out and did
+    not take it may be told about these (and this one) without opting in (S0-42, D-01)."""
     report_field: Key | None = None
     """The clinical-entry field its report is written to (e.g. ``obstetric_report`` for a
     pregnancy scan, which the NHS Code keeps as a maternity record)."""

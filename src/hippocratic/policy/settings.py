@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from hippocratic.policy.model import Key, PolicyModel, Text
+from hippocratic.policy.role import Role
 
 
 class MarketingModel(StrEnum):
@@ -71,6 +72,21 @@ class BreachNotificationThreshold(StrEnum):
 
 class Breach(PolicyModel):
     subject_notification: BreachNotificationThreshold = BreachNotificationThreshold.HIGH_RISK
+    incident_team: list[Key] = Field(default_factory=list)
+    """The roles of the incident team (S1-25): an incident is assessed only once someone on
+    staff in one of them owns it. None listed: the roles marked ``dpo: true``."""
+
+    def team(self, roles: list[Role]) -> list[str]:
+        """The incident team's role keys, as listed or, where none are, the DPO's."""
+        return list(self.incident_team) or [role.key for role in roles if role.dpo]
+
+
+class AccessLog(PolicyModel):
+    """What the web server keeps of who connected (S0-10): the request log holds no address at
+    all; the security log of sign-in attempts holds the full IP address, for security only,
+    for this many days, then the daily jobs delete it. Neither is linked to a patient."""
+
+    ip_retention_days: int = Field(default=14, ge=1, le=90)
 
 
 class SecurityMeasure(PolicyModel):

@@ -21,6 +21,7 @@ from typing import Protocol
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from hippocratic.errors import InputError
 from hippocratic.services.oversight import OVERSIGHT
 from hippocratic.services.security_event import SECURITY
 from hippocratic.storage.disclosure import DisclosureItemRow, DisclosureRow
@@ -50,6 +51,15 @@ class Scope:
         """Whether the scope narrows anything: without a window, an actor or a recipient it
         would reach every patient ever accessed."""
         return any((self.window_start, self.window_end, self.actor, self.recipient))
+
+    def check(self) -> None:
+        """Refuse a window end without its time zone, or one that ends before it starts."""
+        start, end = self.window_start, self.window_end
+        for name, value in (("window_start", start), ("window_end", end)):
+            if value is not None and value.utcoffset() is None:
+                raise InputError(f"give {name.replace('_', ' ')} with its time zone", field=name)
+        if start is not None and end is not None and end <= start:
+            raise InputError("the window must end after it starts", field="window_end")
 
 
 @dataclass(frozen=True)

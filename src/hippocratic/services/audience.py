@@ -1,7 +1,8 @@
 """Who a campaign goes to, built only from marketing-eligible facts (S0-45, S0-67).
 
 The audience is everyone whose consent to the campaign's purpose counts on its channel now (or
-a soft opt-in, where the policy allows one), who is not restricted, narrowed by criteria on
+a soft opt-in, where the policy allows one, for a campaign about the service they bought or a
+similar one: ``soft_opt_in``), who is not restricted, narrowed by criteria on
 facts that say nothing about health: when they registered and when they opted in. Nothing
 else can be selected, filtered on, sorted by or exported: a criterion, sort or column naming
 a health or health-revealing field (medical history, the service bought, a scan report), a
@@ -19,14 +20,15 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from hippocratic.errors import InputError
-from hippocratic.guard.compiled_policy import CompiledPolicy
+from hippocratic.guard.compiled_policy import CompiledPolicy, soft_opt_in_allowed
 from hippocratic.guard.decision import Decision
 from hippocratic.guard.scope import scope
 from hippocratic.policy.document import Policy
+from hippocratic.services.soft_opt_in import covering, soft_live
 from hippocratic.storage.campaign import channel_live
 from hippocratic.storage.consent import ConsentStateRow
 from hippocratic.storage.subject import SubjectRow
@@ -60,6 +62,10 @@ class Audience:
     columns: tuple[str, ...] = ()
     """Extra columns asked for beyond the name and address (always refused but for those)."""
     order_by: str | None = None
+    service: str | None = None
+    """The organisation's own service the campaign is about: where the policy allows soft
+    opt-in, a soft opt-in counts only if the patient bought it or a similar one (S0-42);
+    a campaign naming none reaches only those who opted in."""
 
 
 class Firewall:
@@ -147,10 +153,15 @@ def members(
     org = compiled.organisation
     terms = compiled.purposes[audience.purpose].consent_terms
     subject = SubjectRow.subject_id
-    conditions = [
-        scope(policy, actor, role, audience.purpose, now),
-        channel_live(org, subject, audience.purpose, audience.channel, now, terms),
-    ]
+    live = channel_live(org, subject, audience.purpose, audience.channel, now, terms)
+    if soft_opt_in_allowed(policy, audience.purpose):
+        opted_in = policy.purpose_by_key[audience.purpose].consent_terms()
+        similar = covering(policy, audience.service) if audience.service else []
+        live = or_(
+            channel_live(org, subject, audience.purpose, audience.channel, now, (opted_in,)),
+            soft_live(org, subject, audience.purpose, audience.channel, now, opted_in, similar),
+        )
+    conditions = [scope(policy, actor, role, audience.purpose, now), live]
     for fact, moment in facts:
         if fact is Fact.REGISTERED_AFTER:
             conditions.append(SubjectRow.created_at >= moment)

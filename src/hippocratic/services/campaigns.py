@@ -66,6 +66,8 @@ class CampaignDraft:
     purpose: str | None = None
     """Default: the policy's marketing purpose."""
     criteria: tuple[Criterion, ...] = ()
+    service: str | None = None
+    """The organisation's own service it is about (a soft opt-in needs one: S0-42)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Campaign:
     sent: int = 0
     failed: int = 0
     unsubscribed: int = 0
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,9 @@ class Campaigns(ClinicService):
 
     def create(self, draft: CampaignDraft) -> Campaign:
         purpose = self._purpose(draft.purpose)
-        audience = Audience(purpose.key, draft.channel, draft.criteria)
+        audience = Audience(purpose.key, draft.channel, draft.criteria, service=draft.service)
+        if draft.service is not None and draft.service not in self.policy.service_by_key:
+            raise InputError(f"no service {draft.service!r} in the policy", field="service")
         self._firewall(audience)
         self._template(purpose, draft.subject_line, draft.body)
         if not draft.name.strip() or len(draft.name) > 200 or len(draft.subject_line) > 200:
@@ -130,6 +135,7 @@ class Campaigns(ClinicService):
             criteria=json.dumps([[c.fact, c.value] for c in draft.criteria]),
             created_by=self.actor.actor,
             created_at=self.now(),
+            service=draft.service,
         )
         with self.store.sessions.begin() as session:
             session.add(row)
@@ -176,7 +182,7 @@ class Campaigns(ClinicService):
                 )
             purpose = self._purpose(row.purpose)
             criteria = tuple(Criterion(f, v) for f, v in json.loads(row.criteria))
-            audience = Audience(purpose.key, row.channel, criteria)
+            audience = Audience(purpose.key, row.channel, criteria, service=row.service)
             condition = members(
                 self.policy, self.compiled, self.actor.actor, self.actor.role, audience,
                 facts_of(audience), now,
@@ -382,4 +388,5 @@ def _view(row: CampaignRow, counts: tuple[int, int, int] = (0, 0, 0)) -> Campaig
         sent=counts[0],
         failed=counts[1],
         unsubscribed=counts[2],
+        service=row.service,
     )

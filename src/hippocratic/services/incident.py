@@ -94,6 +94,8 @@ class Incident:
     closing_note: str | None
     release: ReleaseLink | None = None
     """For an incident about a wrong release: the release, its patient and what it held."""
+    owner: str | None = None
+    """Who on the incident team owns it (S1-25); none yet, and it is not assessed."""
 
 
 def decision_of(row: IncidentDecisionRow) -> IncidentDecision:

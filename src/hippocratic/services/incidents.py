@@ -4,6 +4,8 @@
   organisation became aware of it: the 72-hour clock (``domain/breach_deadline``) runs from
   then. A processor's report (Art. 33(2)) opens one with the clock started when the processor
   told us. A scope (a time window, an actor, a recipient) is what finds the affected patients.
+- **Own**: an incident is assessed only once someone on the incident team owns it (S1-25,
+  ``incident_team``): the DPO assigns an owner, or, being on the team, takes it on deciding.
 - **Assess**: only the DPO decides: is it a breach (confirmed, likely, or not one), what risk,
   was the data unintelligible (the encryption exception), and so who must be told
   (``domain/breach_notification``). Every decision, "not reportable" included, carries its
@@ -42,6 +44,7 @@ from hippocratic.services.incident import (
     release_link,
     released_to_wrong_hands,
 )
+from hippocratic.services.incident_team import on_team, team_member
 from hippocratic.services.oversight import is_dpo
 from hippocratic.storage.incident import (
     IncidentDecisionRow,
@@ -90,7 +93,7 @@ class Incidents(ClinicService):
             raise InputError("give the moment of awareness with its time zone", field="aware_at")
         if aware > now:
             raise InputError("nobody can have become aware of it in the future", field="aware_at")
-        self._check_scope(scope)
+        scope.check()
         incident_id = str(uuid.uuid4())
         row = IncidentRow(
             organisation_id=self.organisation,
@@ -130,6 +133,21 @@ class Incidents(ClinicService):
 
     # -- the DPO's decisions ---------------------------------------------------------------
 
+    def assign(self, incident_id: str, owner: str) -> Incident:
+        """Give the incident an owner from the incident team (S1-25); the DPO's decision."""
+        self._refuse_unless_dpo(incident_id, "ownership")
+        with self.store.sessions.begin() as session:
+            decision = self._dpo(session, incident_id, "ownership")
+            row = self._row(session, incident_id)
+            if row.status == IncidentStatus.CLOSED.value:
+                raise Conflict("this incident is closed")
+            member = team_member(session, self.organisation, self.policy, owner.strip())
+            row.owner, row.owned_at = member.username, self.now()
+            self._record(session, incident_id, f"owner {member.username} ({member.role})")
+        if not decision.allowed:
+            raise refusal(decision)
+        return self.get(incident_id)
+
     def decide(
         self,
         incident_id: str,
@@ -161,6 +179,7 @@ class Incidents(ClinicService):
                 row = self._row(session, incident_id)
                 if row.status == IncidentStatus.CLOSED.value:
                     raise Conflict("this incident is closed")
+                self._owned(session, row)
                 number = len(self._decisions(session, incident_id)) + 1
                 session.add(
                     IncidentDecisionRow(
@@ -304,6 +323,17 @@ class Incidents(ClinicService):
                 decision = self._dpo(session, incident_id, what)
             raise refusal(decision)
 
+    def _owned(self, session: Session, row: IncidentRow) -> None:
+        """An incident leaves the state it was reported in only with an owner from the
+        incident team (S1-25): the DPO deciding takes it on if they are on the team."""
+        if row.owner is not None:
+            return
+        if not on_team(self.policy, self.actor.role):
+            raise Conflict("assign the incident an owner from the incident team first: it is "
+                           "assessed only once someone on the team owns it")  # fmt: skip
+        row.owner, row.owned_at = self.actor.actor, self.now()
+        self._record(session, row.incident_id, f"owner {self.actor.actor} (on deciding)")
+
     def _record(self, session: Session, incident_id: str, what: str) -> None:
         request = self.request(INCIDENT_PURPOSE, None, (), Action.WRITE)
         rule = (f"role:{self.actor.role}/incident",)
@@ -343,14 +373,6 @@ class Incidents(ClinicService):
         scope = self._scope(row)
         return scope.bounded and affected(session, self.organisation, scope).count == 0
 
-    def _check_scope(self, scope: Scope) -> None:
-        start, end = scope.window_start, scope.window_end
-        for name, value in (("window_start", start), ("window_end", end)):
-            if value is not None and value.utcoffset() is None:
-                raise InputError(f"give {name.replace('_', ' ')} with its time zone", field=name)
-        if start is not None and end is not None and end <= start:
-            raise InputError("the window must end after it starts", field="window_end")
-
     def _scope(self, row: IncidentRow) -> Scope:
         return Scope(row.window_start, row.window_end, row.scope_actor, row.scope_recipient)
 
@@ -374,4 +396,5 @@ class Incidents(ClinicService):
             row.closed_at,
             row.closing_note,
             release_link(release_of(session, self.organisation, row.incident_id)),
+            row.owner,
         )

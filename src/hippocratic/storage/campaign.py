@@ -46,6 +46,9 @@ class CampaignRow(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(Instant)
     sent_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
+    service: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The organisation's own service it is about: a soft opt-in reaches it only if the
+    patient bought that service or a similar one (S0-42)."""
 
 
 class CampaignMessageRow(Base):

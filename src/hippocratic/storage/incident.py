@@ -69,6 +69,9 @@ class IncidentRow(Base):
     """To whom data went wrongly (read from the disclosure log)."""
     status: Mapped[str] = mapped_column(String(16))
     """``open``, ``assessed``, ``reported`` (to the ICO) or ``closed``."""
+    owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """Who on the incident team owns it (S1-25): none yet, and it cannot be assessed."""
+    owned_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(Instant, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     closing_note: Mapped[str | None] = mapped_column(Text, nullable=True)

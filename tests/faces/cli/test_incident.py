@@ -52,6 +52,14 @@ def test_the_dpo_runs_the_breach_register_from_the_shell(
               "--risk", "no_risk", "--reason", "fine", *args],
     )  # fmt: skip
     assert unreasoned.exit_code != 0 and "reason" in unreasoned.output
+    outside = runner.invoke(
+        app, ["incident", "assign", incident["incident_id"], "--owner", "rita", *args]
+    )
+    assert outside.exit_code != 0 and "not on the incident team" in outside.output
+    owned = runner.invoke(
+        app, ["incident", "assign", incident["incident_id"], "--owner", "dee", *args, "--json"]
+    )
+    assert owned.exit_code == 0 and json.loads(owned.output)["data"]["owner"] == "dee"
     decided = runner.invoke(
         app, ["incident", "assess", incident["incident_id"], "--breach", "likely",
               "--risk", "risk", "--reason", WHY, *args],

@@ -3,12 +3,14 @@ and who unsubscribed; reception is told marketing is not theirs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.test_console_records import PAGE, as_
 from tests.services.test_campaigns import BODY, opted_in, patient, smtp  # noqa: F401
+from tests.services.test_soft_opt_in import SOFT, enable, soft_opt_in
 
 from hippocratic.services.mailer import SMTP_HOST_ENV, SMTP_PORT_ENV, SmtpMailer
 from hippocratic.services.store import Store
@@ -60,3 +62,22 @@ def test_reception_is_told_marketing_is_not_theirs(client: TestClient, clinic: S
     page = client.get("/console/campaigns", headers=PAGE)
     assert page.status_code == 200
     assert "may not use personal data for “Telling you about our services”" in page.text
+
+
+@pytest.mark.promise("S0-42")
+def test_with_soft_opt_in_a_campaign_names_its_service_and_reaches_only_similar_buyers(
+    client: TestClient, clinic: Store, tmp_path: Path
+) -> None:
+    enable(clinic, tmp_path, SOFT)
+    soft_opt_in(clinic, patient(clinic, "Ada Example", "ada@example.org"))
+    mo = as_(client, clinic, "mo")
+    page = client.get("/console/campaigns", headers=PAGE).text
+    assert '<option value="body_composition_scan">Body composition scan</option>' in page
+    assert 'value="early_pregnancy_scan"' not in page  # reveals health: never offered
+    about = {"csrf": mo.csrf, "channel": "email", "service": "body_composition_scan"}
+    counted = client.post("/console/campaigns/audience", data=about, headers=PAGE)
+    assert "1 person would get a message by email now" in counted.text
+    other = client.post(
+        "/console/campaigns/audience", data={**about, "service": "gift_voucher"}, headers=PAGE
+    )
+    assert "0 people would get a message by email now" in other.text

@@ -1,4 +1,4 @@
-"""The DPO's dashboard and evidence pack in the console: the page with its charts (inline SVG
+"""The DPO's dashboard, evidence pack and record of processing in the console: the page with its charts (inline SVG
 with text alternatives, no script from elsewhere) and its JSON twin show the store's clocks;
 another role gets 403 and the refusal is on the ledger; the nav links the DPO to it."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from tests.faces.web.clinic_client import SignedIn, signed_in, use_session
 from tests.faces.web.test_console_records import PAGE
@@ -14,9 +15,11 @@ from tests.services.test_appointments import book
 from tests.services.test_dpo_dashboard import rectification
 from tests.services.test_evidence_pack import chain_length
 from tests.services.test_incidents import LAPTOP
+from tests.services.test_processing_record import sent_report
 
 from hippocratic.services.incidents import Incidents
 from hippocratic.services.patients import Patients
+from hippocratic.services.processing_record import WHAT
 from hippocratic.services.store import Store
 
 
@@ -89,3 +92,44 @@ def test_the_evidence_pack_page_and_twin_say_the_chain_verified(
     page = client.get("/console/dpo/evidence", headers=PAGE).text
     assert f"<strong>verified</strong> to event {count + 1}" in page
     assert "DPIA-HMS-01" in page and 'id="processor-it_hosting"' in page
+
+
+@pytest.mark.promise("S0-03")
+def test_the_record_of_processing_beside_the_disclosure_log_page_and_twin(
+    client: TestClient, clinic: Store
+) -> None:
+    sent_report(clinic)
+    as_(client, clinic, "dee")
+    dashboard = client.get("/console/dpo", headers=PAGE).text
+    assert '<a href="/console/dpo/processing">Record of processing and disclosures</a>' in dashboard
+
+    page = client.get("/console/dpo/processing", headers=PAGE)
+    assert page.status_code == 200
+    text = page.text
+    assert "<strong>Controller</strong>: Harmonic Medical Sonography Limited" in text
+    row = text.split('id="flow-referrers-care"')[1].split("</tr>")[0]
+    assert "1 disclosure about 1 patient" in row and "Scan images and reports (1)" in row
+    assert "Date of birth" in row and "<td>none</td>" in row  # nothing outside the policy
+    assert "Everything the disclosure log shows went out within what the policy states" in text
+    assert 'id="flow-it_hosting-care"' in text and "nothing may go to it" in text
+
+    twin = client.get("/console/dpo/processing.json").json()
+    assert twin["ok"] is True
+    flows = {(f["recipient"], f["purpose"]): f for f in twin["data"]["flows"]}
+    made = flows[("referrers", "care")]
+    assert (made["disclosures"], made["patients"], made["findings"]) == (1, 1, [])
+    assert {s["category"] for s in made["sent"]} == {"identity", "scan_record"}
+    assert len(twin["data"]["activities"]) == len(clinic.policy_of("harmonic").purposes)
+    looks = [e for e in events(clinic) if e.reason == WHAT]
+    assert [(e.actor, e.outcome) for e in looks] == [("dee", "allowed"), ("dee", "allowed")]
+
+
+def test_another_role_is_refused_the_record_of_processing(
+    client: TestClient, clinic: Store
+) -> None:
+    as_(client, clinic, "rita")
+    assert client.get("/console/dpo/processing", headers=PAGE).status_code == 403
+    twin = client.get("/console/dpo/processing.json")
+    assert twin.status_code == 403 and twin.json()["ok"] is False
+    refused = [e for e in events(clinic) if e.reason == WHAT]
+    assert [(e.actor, e.outcome) for e in refused] == [("rita", "denied"), ("rita", "denied")]

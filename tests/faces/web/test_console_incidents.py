@@ -1,15 +1,19 @@
 """The console's breach register: reception reports an incident, sees the DPO's register is not
 theirs; the DPO sees it with the time left, records a decision with its reasoning, and sees the
-affected patients; each page has its JSON twin."""
+affected patients; the DPO gives an incident an owner from the incident team (S1-25); each
+page has its JSON twin."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
-from tests.faces.web.clinic_client import SignedIn, signed_in, use_session
+from tests.faces.web.clinic_client import SignedIn, signed_in, token, use_session
 from tests.faces.web.test_console_records import PAGE
+from tests.services.clinic import actor
 from tests.services.test_incidents import LAPTOP, REASON
 from tests.services.test_release_incident import TOO_MUCH, released
 
+from hippocratic.services.incidents import Incidents
 from hippocratic.services.store import Store
 from hippocratic.storage.incident import IncidentDecisionRow, IncidentRow
 
@@ -84,3 +88,36 @@ def test_staff_report_a_wrong_release_from_its_request_and_the_dpo_sees_it(
     assert "a release that went wrong" in page and "72 h 00 min left" in page
     page = client.get(f"/console/incidents/{row.incident_id}", headers=PAGE).text
     assert "held too much" in page and subject[:8] in page and "medical_history" in page
+
+
+@pytest.mark.promise("S1-25")
+def test_the_dpo_gives_an_incident_an_owner_from_the_team_on_the_page_and_the_api(
+    client: TestClient, clinic: Store
+) -> None:
+    made = Incidents(clinic, actor("harmonic", "rita")).report(LAPTOP)
+    iid = made.incident_id
+    dee = as_(client, clinic, "dee")
+    page = client.get(f"/console/incidents/{iid}", headers=PAGE).text
+    assert "nobody yet: it is assessed only once someone on the incident team owns it" in page
+    assert '<option value="dee">Dee (Data Protection Manager)</option>' in page
+    assert 'value="rita"' not in page  # reception is not on the team
+    outside = client.post(
+        f"/console/incidents/{iid}/owner", data={"owner": "rita", "csrf": dee.csrf},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert outside.status_code == 400
+    api = client.post(
+        f"/api/v1/incidents/{iid}/owner", json={"owner": "rita"},
+        headers=token(clinic, "harmonic", "dee"),
+    )  # fmt: skip
+    assert api.status_code == 400 and api.json()["error"]["field"] == "owner"
+    owned = client.post(
+        f"/console/incidents/{iid}/owner", data={"owner": "dee", "csrf": dee.csrf},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert owned.status_code == 303
+    page = client.get(f"/console/incidents/{iid}", headers=PAGE).text
+    assert "<dt>Owner</dt><dd>dee</dd>" in page and 'name="owner"' not in page
+    assert client.get(f"/console/incidents/{iid}.json").json()["data"]["incident"]["owner"] == "dee"
+    with clinic.sessions() as session:
+        assert session.get(IncidentRow, ("harmonic", iid)).owner == "dee"  # type: ignore[union-attr]

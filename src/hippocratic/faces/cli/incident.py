@@ -143,6 +143,23 @@ def listing(
         raise typer.Exit(ATTENTION)
 
 
+@app.command("assign")
+def assign(
+    incident_id: Annotated[str, typer.Argument(help="The incident's id.")],
+    organisation: Org,
+    owner: Annotated[str, typer.Option(help="The username of someone on the incident team.")],
+    db: DbOption = None,
+    keys: KeysOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give the incident an owner from the incident team (``breach.incident_team``, S1-25):
+    it is assessed only once someone on the team owns it."""
+    wants_json(as_json)
+    with opened(db, keys) as store:
+        owned = IncidentReports(store, dpo_actor(store, organisation)).assign(incident_id, owner)
+    emit(owned, as_json=as_json, render=lambda: console.print(_line(owned), markup=False))
+
+
 @app.command("assess")
 def assess(
     incident_id: Annotated[str, typer.Argument(help="The incident's id.")],

@@ -18,6 +18,7 @@ from hippocratic.faces.cli.arguments import parse_date, parse_optional_date
 from hippocratic.faces.cli.output import console, emit, wants_json
 from hippocratic.faces.cli.store import DbOption, JsonFlag, KeysOption, Org, dpo_actor, opened
 from hippocratic.policy.validator import load_sound_policy
+from hippocratic.services import access_log
 from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_forecast import forecast as forecast_of
 from hippocratic.services.retention_forecast import plot
@@ -331,9 +332,11 @@ def jobs_run(
     as_json: JsonFlag = False,
 ) -> None:
     """The daily jobs: the retention sweep for every day missed since the last run, in order,
-    up to today (a missed day is caught up, never skipped). For cron or a systemd timer."""
+    up to today (a missed day is caught up, never skipped), and the sign-in log's IP addresses
+    past their retention deleted (S0-10). For cron or a systemd timer."""
     wants_json(as_json)
     with opened(db, keys) as store:
+        access_log.purge(store, organisation)
         reports = catch_up(store, organisation, store_today(store))
 
     def show() -> None:

@@ -48,6 +48,11 @@ def check_references(policy: Policy) -> Iterator[Finding]:
             ("recipients", r, "categories"), recipient.categories, categories, "category"
         )
         yield from _known(("recipients", r, "purposes"), recipient.purposes, purposes, "purpose")
+    services = policy.service_by_key
+    for s, service in enumerate(policy.services):
+        yield from _known(("services", s, "similar"), service.similar, services, "service")
+    roles = {role.key: role for role in policy.roles}
+    yield from _known(("breach", "incident_team"), policy.breach.incident_team, roles, "role")
     if policy.rights.purpose is not None:
         yield from _known(("rights", "purpose"), [policy.rights.purpose], purposes, "purpose")
     for f, form in enumerate(policy.forms):
@@ -96,7 +101,15 @@ def _known(
             )
 
 
-_LIST_KEYS = {"categories", "recipients", "purposes", "masked_fields", "fields"}
+_LIST_KEYS = {
+    "categories",
+    "recipients",
+    "purposes",
+    "masked_fields",
+    "fields",
+    "incident_team",
+    "similar",
+}
 
 
 def _duplicates(policy: Policy) -> Iterator[Finding]:

@@ -39,6 +39,7 @@ def audience(request: Request, who: Who, asked: AudienceIn) -> Any:
             tuple(Criterion(c.fact, c.value) for c in asked.criteria),
             tuple(asked.columns),
             asked.order_by,
+            asked.service,
         )
     )
     return success({"count": counted})
@@ -55,6 +56,7 @@ def create(request: Request, who: Who, draft: CampaignIn) -> Any:
             body=draft.body,
             purpose=draft.purpose,
             criteria=tuple(Criterion(c.fact, c.value) for c in draft.criteria),
+            service=draft.service,
         )
     )
     return success(made)

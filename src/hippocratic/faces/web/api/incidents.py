@@ -161,6 +161,16 @@ def decide(request: Request, who: Who, incident_id: RecordId, given: DecisionIn)
     return success(made)
 
 
+class OwnerIn(Strict):
+    owner: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    """The username of someone on the incident team (S1-25)."""
+
+
+@router.post("/incidents/{incident_id}/owner", summary="Give it an owner from the incident team")
+def assign(request: Request, who: Who, incident_id: RecordId, given: OwnerIn) -> Any:
+    return success(_incidents(request, who).assign(incident_id, given.owner))
+
+
 @router.get("/incidents/{incident_id}/affected", summary="Affected patients, from the logs")
 def affected(request: Request, who: Who, incident_id: RecordId) -> Any:
     return success(_incidents(request, who).affected(incident_id))

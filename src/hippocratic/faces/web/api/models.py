@@ -188,6 +188,8 @@ class AudienceIn(Strict):
     criteria: Annotated[list[CriterionIn], Field(max_length=10)] = []
     columns: Annotated[list[Key], Field(max_length=10)] = []
     order_by: Key | None = None
+    service: Key | None = None
+    """The organisation's own service the campaign is about (a soft opt-in needs one)."""
 
 
 class CampaignIn(Strict):
@@ -197,3 +199,5 @@ class CampaignIn(Strict):
     subject_line: Short
     body: Long
     criteria: Annotated[list[CriterionIn], Field(max_length=10)] = []
+    service: Key | None = None
+    """The organisation's own service it is about (a soft opt-in needs one: S0-42)."""

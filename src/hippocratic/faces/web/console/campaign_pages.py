@@ -13,12 +13,14 @@ from hippocratic.errors import AccessDenied
 from hippocratic.faces.web.console.page import Staff, render, see_other
 from hippocratic.faces.web.identity import store_of
 from hippocratic.faces.web.record_id import RecordId
+from hippocratic.guard.compiled_policy import soft_opt_in_allowed
 from hippocratic.services.audience import Audience, Criterion, Fact
 from hippocratic.services.campaigns import CampaignDraft, Campaigns
 
 Line = Annotated[str, Form(max_length=200)]
 Body = Annotated[str, Form(max_length=20_000)]
 Day = Annotated[str, Form(max_length=10)]
+Service = Annotated[str, Form(max_length=64)]
 TEMPLATE = "Hello {name},\n\n…\n\nTo stop these messages: {unsubscribe_url}\n"
 
 
@@ -35,9 +37,12 @@ def campaign_router(templates: Jinja2Templates) -> APIRouter:
             data["campaigns"] = campaigns.campaigns()
         except AccessDenied as denied:
             data["refused"] = denied.message
+        soft = [(s.key, s.title) for s in policy.services if not s.health_revealing]
         return render(
             templates, request, "console/campaigns.html", data, who,
-            channels=spec.channels if spec else [], starter=TEMPLATE, **extra,
+            channels=spec.channels if spec else [], starter=TEMPLATE,
+            soft_services=soft if purpose and soft_opt_in_allowed(policy, purpose) else [],
+            **extra,
         )  # fmt: skip
 
     @router.get("/campaigns")
@@ -55,6 +60,7 @@ def campaign_router(templates: Jinja2Templates) -> APIRouter:
         body: Body,
         registered_after: Day = "",
         opted_in_after: Day = "",
+        service: Service = "",
     ) -> Response:
         Campaigns(store_of(request), who.actor).create(
             CampaignDraft(
@@ -63,6 +69,7 @@ def campaign_router(templates: Jinja2Templates) -> APIRouter:
                 subject_line,
                 body,
                 criteria=_criteria(registered_after, opted_in_after),
+                service=service or None,
             )
         )
         return see_other("/console/campaigns")
@@ -74,9 +81,11 @@ def campaign_router(templates: Jinja2Templates) -> APIRouter:
         channel: Annotated[str, Form(max_length=16)],
         registered_after: Day = "",
         opted_in_after: Day = "",
+        service: Service = "",
     ) -> Response:
+        criteria = _criteria(registered_after, opted_in_after)
         counted = Campaigns(store_of(request), who.actor).preview(
-            Audience("", channel, _criteria(registered_after, opted_in_after))
+            Audience("", channel, criteria, service=service or None)
         )
         return page(request, who, counted=counted, counted_channel=channel)
 

@@ -1,5 +1,6 @@
-"""The DPO's dashboard (``/console/dpo``) and the evidence pack (``/console/dpo/evidence``),
-each with its JSON twin. Another role is refused (403, the error page or the JSON envelope),
+"""The DPO's dashboard (``/console/dpo``), the evidence pack (``/console/dpo/evidence``) and the
+record of processing beside the disclosure log (``/console/dpo/processing``), each with its
+JSON twin. Another role is refused (403, the error page or the JSON envelope),
 and the look is audited either way. The charts are inline SVG drawn by ``bar_chart``, each
 with the same numbers in a table."""
 
@@ -13,6 +14,7 @@ from hippocratic.faces.web.console.page import Staff, render
 from hippocratic.faces.web.identity import store_of
 from hippocratic.services.dpo_dashboard import DpoDashboard, DpoDashboards
 from hippocratic.services.evidence_pack import EvidencePacks
+from hippocratic.services.processing_record import ProcessingRecords
 
 
 def charts(shown: DpoDashboard) -> dict[str, str]:
@@ -40,5 +42,11 @@ def dpo_router(templates: Jinja2Templates) -> APIRouter:
     def evidence(request: Request, who: Staff) -> Response:
         pack = EvidencePacks(store_of(request), who.actor).pack()
         return render(templates, request, "console/evidence.html", pack, who)
+
+    @router.get("/dpo/processing")
+    @router.get("/dpo/processing.json")
+    def processing(request: Request, who: Staff) -> Response:
+        shown = ProcessingRecords(store_of(request), who.actor).record()
+        return render(templates, request, "console/processing.html", shown, who)
 
     return router

@@ -22,6 +22,8 @@ from hippocratic.faces.web.record_id import RecordId
 from hippocratic.services.access_anomalies import AccessAnomalies
 from hippocratic.services.affected_patients import Scope
 from hippocratic.services.incident_reports import IncidentReports
+from hippocratic.services.incident_team import IncidentTeam
+from hippocratic.services.oversight import is_dpo
 
 Said = Annotated[str, Form(max_length=5000)]
 Optional = Annotated[str, Form(max_length=200)]
@@ -78,6 +80,9 @@ def incident_router(templates: Jinja2Templates) -> APIRouter:
             if shown.scope.bounded or shown.release is not None
             else {"shown": None, "refused": None},
             "reports": section(lambda: incidents.report_phases(incident_id)),
+            "team": IncidentTeam(store_of(request), who.actor).members()
+            if is_dpo(incidents) and shown.owner is None
+            else [],
         }
         return render(templates, request, "console/incident.html", data, who)
 
@@ -94,6 +99,11 @@ def incident_router(templates: Jinja2Templates) -> APIRouter:
         IncidentReports(store_of(request), who.actor).decide(
             incident_id, breach, assessment, reason, encryption_exception=encryption_exception
         )
+        return see_other(f"/console/incidents/{incident_id}")
+
+    @router.post("/incidents/{incident_id}/owner")
+    def assign(request: Request, who: Staff, incident_id: RecordId, owner: Optional) -> Response:
+        IncidentReports(store_of(request), who.actor).assign(incident_id, owner)
         return see_other(f"/console/incidents/{incident_id}")
 
     @router.post("/incidents/{incident_id}/reports")

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from hippocratic.errors import AuthenticationFailed, CsrfRejected, SignInRequired
 from hippocratic.faces.web.console.page import see_other, set_session_cookie
 from hippocratic.faces.web.identity import COOKIE, store_of
-from hippocratic.services import passkey, sign_in, staff_session
+from hippocratic.services import access_log, passkey, sign_in, staff_session
 
 Text = Annotated[str, Form(max_length=256)]
 
@@ -85,10 +85,13 @@ def sign_in_router(templates: Jinja2Templates) -> APIRouter:
         next: Annotated[str, Form(max_length=500)] = "/console/",
     ) -> Response:
         same_origin(request)
+        store, address = store_of(request), request.client.host if request.client else None
         try:
-            step = sign_in.password(store_of(request), organisation, username.strip(), password)
+            step = sign_in.password(store, organisation, username.strip(), password)
         except AuthenticationFailed as failed:
+            access_log.record(store, organisation, address, username.strip(), "failed")
             return form_page(request, failed, failed.http_status)
+        access_log.record(store, organisation, address, username.strip(), "password_ok")
         target = "/console/enrol" if step.needs == "enrol" else "/console/second-factor"
         response = see_other(f"{target}?next={safe_next(next)}")
         set_session_cookie(request, response, step.cookie)
