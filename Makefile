@@ -37,9 +37,11 @@ run: install
 	$(BIN)/hippocratic demo users --keys $(KEYS)
 	$(BIN)/hippocratic serve --host $(HOST) --port $(PORT) --db sqlite:///$(STORE) --keys $(KEYS)
 
-## Install everything the suite needs and run it on SQLite and PostgreSQL
+## Install everything the suite needs, run it on SQLite and PostgreSQL, and trace every
+## promise to its passing tests (fails if one has none)
 test: install test-extras
 	$(BIN)/python -m pytest --junitxml=build/test-results.xml --durations=20
+	$(BIN)/hippocratic evidence
 
 ## The auditor's trace: every promise to its policy rule, code and tests (after make test)
 evidence: install

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from tests.services.promise_checkout import make_checkout
 from typer.testing import CliRunner
 
 from hippocratic.faces.cli.app import app
+from hippocratic.services.promise_tests import tagged_tests
+from hippocratic.services.promise_trace import Proof, trace_policy
 
 runner = CliRunner()
 
@@ -69,3 +72,13 @@ def test_every_promise_proven_exits_0_and_the_json_envelope_has_the_trace(
     ]  # fmt: skip
     assert pack["run"].startswith("build/test-results.xml at 2026-12-07")
     assert (tmp_path / "pack" / "harmony" / "evidence.html").is_file()
+
+
+@pytest.mark.promise("S1-03")
+def test_every_promise_of_both_shipped_notices_has_a_tagged_test() -> None:
+    repo = Path(__file__).resolve().parents[3]
+    tagged = tagged_tests(repo / "tests", repo)
+    for policy in sorted((repo / "policies").glob("*.yaml")):
+        pack = trace_policy(policy, tagged, None, date(2026, 12, 7))
+        assert [p.id for p in pack.promises if p.proof is Proof.UNTESTED] == [], policy.name
+        assert pack.problems == [], policy.name
