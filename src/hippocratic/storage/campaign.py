@@ -59,7 +59,10 @@ class CampaignMessageRow(Base):
     __table_args__ = (
         Index("ix_campaign_message_campaign", "organisation_id", "campaign_id"),
         Index("ix_campaign_message_sent", "organisation_id", "sent_at"),
+        Index("ix_campaign_message_subject", "organisation_id", "subject_id"),
     )
+    """By campaign (its counts), by time (retention of campaign performance) and by patient
+    (an erasure, or a disposal, unlinking that patient's messages without a table scan)."""
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(36), primary_key=True)
