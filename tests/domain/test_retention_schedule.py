@@ -238,8 +238,8 @@ def test_without_a_year_end_the_latest_possible_is_assumed_and_never_verified() 
     assert result.source_verified is False
     assert result.assumptions == [
         "financial year end not given: assumed Tuesday 5 January 2027, 12 months after the "
-        "record (Monday 5 January 2026), the latest an accounting period can end; give "
-        "--financial-year-end for the real date"
+        "record (Monday 5 January 2026), the latest an accounting period can end; state "
+        "organisation.financial_year_end in the policy, or give --financial-year-end"
     ]
     assert result.steps[0] == result.assumptions[0]
     leap = disposal(FINANCE, RecordFacts(collected=date(2028, 2, 29)))

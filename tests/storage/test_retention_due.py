@@ -5,6 +5,7 @@ rule of both shipped policies, several as-of days, on both backends."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from tests.conftest import HARMONIC_POLICY, HARMONY_POLICY
 from hippocratic.domain.retention_due import plan
 from hippocratic.domain.retention_schedule import DisposalState, RecordFacts, disposal
 from hippocratic.errors import InputError
+from hippocratic.policy.financial_year import YearEnd
 from hippocratic.policy.loader import load_policy
 from hippocratic.storage.retention_due import FactColumns, due
 
@@ -50,7 +52,12 @@ def _facts(rng: random.Random) -> dict[str, date | None]:
 
 
 @pytest.mark.promise("S0-76", "S0-77", "L-07")
-def test_the_sql_test_of_due_agrees_with_the_calculus(database_url: str) -> None:
+@pytest.mark.parametrize("year_end", [None, YearEnd(3, 31), YearEnd(12, 31)], ids=str)
+def test_the_sql_test_of_due_agrees_with_the_calculus(
+    database_url: str, year_end: YearEnd | None
+) -> None:
+    """With no financial year end stated, the calculus assumes one 12 months after each
+    record; with one stated, each record's year end is the one its date falls in."""
     rng = random.Random(15)
     rows = [{"id": i, **_facts(rng)} for i in range(600)]
     metadata = MetaData()
@@ -72,6 +79,8 @@ def test_the_sql_test_of_due_agrees_with_the_calculus(database_url: str) -> None
             expected = set()
             for row in rows:
                 facts = RecordFacts(**{name: row[name] for name in FACTS})
+                if year_end is not None and facts.collected is not None:
+                    facts = replace(facts, financial_year_end=year_end.ending(facts.collected))
                 try:
                     outcome = disposal(rule, facts)
                 except InputError:
@@ -81,7 +90,9 @@ def test_the_sql_test_of_due_agrees_with_the_calculus(database_url: str) -> None
                     expected.add(row["id"])
             with engine.connect() as connection:
                 found = set(
-                    connection.scalars(select(probe.c.id).where(due(plan(rule, as_of), columns)))
+                    connection.scalars(
+                        select(probe.c.id).where(due(plan(rule, as_of, year_end), columns))
+                    )
                 )
             assert found == expected, (rule.key, as_of, sorted(found ^ expected)[:5])
             compared += len(expected)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hippocratic.domain.retention_catalogue import CATALOGUE, Bound, CatalogueEntry, add_period
+from hippocratic.policy.financial_year import YearEnd
 from hippocratic.policy.retention import Period, RetentionRule, RetentionTrigger
 
 __all__ = ["BirthdayPart", "DeathPart", "DuePlan", "FloorPart", "StartPart", "latest", "plan"]
@@ -46,12 +47,14 @@ def latest(end: Callable[[date], date], as_of: date) -> date | None:
 
 @dataclass(frozen=True)
 class StartPart:
-    """Due when the trigger's start date is on or before ``cutoff``. For a financial year end
-    not stated, ``assumed_cutoff`` applies to the collection date instead."""
+    """Due when the trigger's start date is on or before ``cutoff``. A record holds no financial
+    year end of its own, so for that trigger ``collected_cutoff`` applies to the record's date
+    instead: the last year end on or before ``cutoff`` where the organisation states its year
+    end, else the latest date whose assumed year end (12 months on) is on or before it."""
 
     trigger: RetentionTrigger
     cutoff: date | None
-    assumed_cutoff: date | None = None
+    collected_cutoff: date | None = None
 
 
 @dataclass(frozen=True)
@@ -94,14 +97,21 @@ class DuePlan:
     parts: tuple[Part, ...]
 
 
-def _start_part(trigger: RetentionTrigger, duration: Period | None, as_of: date) -> StartPart:
+def _start_part(
+    trigger: RetentionTrigger, duration: Period | None, as_of: date, year_end: YearEnd | None
+) -> StartPart:
     if duration is None or trigger in (RetentionTrigger.OPT_OUT, RetentionTrigger.BIRTHDAY):
         return StartPart(trigger, None)
     cutoff = latest(lambda day: add_period(day, duration), as_of)
-    assumed = None
+    collected = None
     if trigger is RetentionTrigger.FINANCIAL_YEAR_END:
-        assumed = latest(lambda day: add_period(add_period(day, ASSUMED_YEAR), duration), as_of)
-    return StartPart(trigger, cutoff, assumed)
+        if year_end is not None:
+            collected = year_end.last_on_or_before(cutoff) if cutoff else None
+        else:
+            collected = latest(
+                lambda day: add_period(add_period(day, ASSUMED_YEAR), duration), as_of
+            )
+    return StartPart(trigger, cutoff, collected)
 
 
 def _birthday_part(
@@ -123,16 +133,19 @@ def _terms(
     birthday: int | None,
     birthday_17: int | None,
     as_of: date,
+    year_end: YearEnd | None,
 ) -> Part:
     if trigger is RetentionTrigger.BIRTHDAY:
         return _birthday_part(birthday, birthday_17, duration, as_of)
-    return _start_part(trigger, duration, as_of)
+    return _start_part(trigger, duration, as_of, year_end)
 
 
-def _entry_parts(entry: CatalogueEntry, rule: RetentionRule, as_of: date) -> list[Part]:
+def _entry_parts(
+    entry: CatalogueEntry, rule: RetentionRule, as_of: date, year_end: YearEnd | None
+) -> list[Part]:
     usable = rule.trigger if rule.trigger in entry.triggers else sorted(entry.triggers)[0]
     parts: list[Part] = [
-        _terms(usable, entry.duration, entry.birthday, entry.birthday_if_17_at_end, as_of)
+        _terms(usable, entry.duration, entry.birthday, entry.birthday_if_17_at_end, as_of, year_end)
     ]
     adult = CATALOGUE.get(entry.adult_record_type or "")
     if adult is not None and adult.duration is not None:
@@ -145,17 +158,20 @@ def _latest_after(period: Period, as_of: date) -> date | None:
     return latest(lambda day: add_period(day, period), as_of)
 
 
-def plan(rule: RetentionRule, as_of: date) -> DuePlan:
-    """The test ``disposal(rule, facts).disposal_date <= as_of`` as cutoffs on the facts."""
+def plan(rule: RetentionRule, as_of: date, year_end: YearEnd | None = None) -> DuePlan:
+    """The test ``disposal(rule, facts).disposal_date <= as_of`` as cutoffs on the facts;
+    ``year_end`` is the organisation's financial year end, where its policy states one."""
     entry = CATALOGUE.get(rule.record_type)
     ends = entry is not None and entry.ends_on_opt_out
     if rule.trigger is RetentionTrigger.OPT_OUT:
         return DuePlan(rule.key, as_of, True, ends, ())
     parts: list[Part] = [
-        _terms(rule.trigger, rule.duration, rule.birthday, rule.birthday_if_17_at_end, as_of)
+        _terms(
+            rule.trigger, rule.duration, rule.birthday, rule.birthday_if_17_at_end, as_of, year_end
+        )
     ]
     if entry is not None and entry.bound is Bound.MINIMUM:
-        parts.extend(_entry_parts(entry, rule, as_of))
+        parts.extend(_entry_parts(entry, rule, as_of, year_end))
     periods = [p for p in (rule.after_death, entry.after_death if entry else None) if p]
     if periods:
         cutoffs = [_latest_after(p, as_of) for p in periods]

@@ -193,8 +193,8 @@ def _assume_year_end(facts: RecordFacts, steps: list[str], assumed: list[str]) -
     end = add_period(facts.collected, Period(months=12))
     assumption = (
         f"financial year end not given: assumed {long_date(end)}, 12 months after the record "
-        f"({long_date(facts.collected)}), the latest an accounting period can end; give "
-        "--financial-year-end for the real date"
+        f"({long_date(facts.collected)}), the latest an accounting period can end; state "
+        "organisation.financial_year_end in the policy, or give --financial-year-end"
     )
     steps.append(assumption)
     assumed.append(assumption)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import EmailStr, Field, HttpUrl
+from pydantic import EmailStr, Field, HttpUrl, field_validator
 
+from hippocratic.policy.financial_year import YearEnd
 from hippocratic.policy.model import CountryCode, Key, PolicyModel, Text
 
 
@@ -81,6 +82,23 @@ class Organisation(PolicyModel):
     """Standards the organisation claims, e.g. ISO/IEC 27001:2022 (S1-03)."""
     permitted_countries: list[CountryCode] = Field(default_factory=lambda: ["GB"])
     """Where personal data may go without an Art. 46 safeguard: the UK and adequate countries."""
+    financial_year_end: str | None = None
+    """The day and month the organisation's financial year ends, ``MM-DD`` (its accounting
+    reference date at Companies House, e.g. ``"03-31"``). Retention rules that run from the
+    end of the financial year (HMRC's 6 years for invoices) start there; without it the
+    latest possible end (12 months after the record) is assumed and reports flag the rule as
+    not verified."""
+
+    @field_validator("financial_year_end")
+    @classmethod
+    def _year_end_is_a_day(cls, value: str | None) -> str | None:
+        if value is not None:
+            YearEnd.parse(value)
+        return value
+
+    @property
+    def year_end(self) -> YearEnd | None:
+        return YearEnd.parse(self.financial_year_end) if self.financial_year_end else None
 
     @property
     def display_name(self) -> str:

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from hippocratic.domain.calendar import add_months
-from hippocratic.domain.retention_due import plan
 from hippocratic.services.retention_kinds import verified
 from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
@@ -83,9 +82,11 @@ def forecast(store: Store, organisation: str, today: date, months: int = 12) -> 
             table = item.source.table
             sums = []
             for end in [today, *ends]:
-                test = due(plan(item.rule, end), columns)
+                test = due(sweep.plan(item.rule, end), columns)
                 if item.child is not None:
-                    test = test & (facts.c.born.is_(None) | due(plan(item.child, end), columns))
+                    test = test & (
+                        facts.c.born.is_(None) | due(sweep.plan(item.child, end), columns)
+                    )
                 sums.append(func.sum(case((test, 1), else_=0)))
             query = (
                 select(*sums)
@@ -107,7 +108,7 @@ def forecast(store: Store, organisation: str, today: date, months: int = 12) -> 
         }
         result.append(ForecastMonth(end.strftime("%Y-%m"), end, by_rule))
     actions = {i.rule.key: i.rule.action.value for i in sweep.items}
-    unverified = sorted({i.rule.key for i in sweep.items if not verified(i.rule)})
+    unverified = sorted({i.rule.key for i in sweep.items if not verified(i.rule, sweep.year_end)})
     return Forecast(organisation, today, result, actions, unverified)
 
 

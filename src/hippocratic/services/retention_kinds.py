@@ -13,6 +13,7 @@ from sqlalchemy import func
 
 from hippocratic.domain.legal_source import SOURCES
 from hippocratic.policy.document import Policy
+from hippocratic.policy.financial_year import YearEnd
 from hippocratic.policy.retention import RetentionRule, RetentionTrigger
 from hippocratic.storage.campaign import CampaignMessageRow
 from hippocratic.storage.clinic import (
@@ -47,13 +48,21 @@ class Sweepable:
     child: RetentionRule | None = None
 
 
-def verified(rule: RetentionRule) -> bool:
+def verified(rule: RetentionRule, year_end: YearEnd | None) -> bool:
     """True only if the rule's source is verified in a primary text and no date has to be
-    assumed: the store holds no financial year end, so a rule that runs from one assumes the
-    latest possible (12 months after the record), as ``disposal`` does, and is not verified."""
+    assumed: where the policy states no financial year end (``year_end``), a rule that runs
+    from one assumes the latest possible (12 months after the record), as ``disposal`` does,
+    and is not verified."""
+    return source_verified(rule) and not year_end_assumed(rule, year_end)
+
+
+def source_verified(rule: RetentionRule) -> bool:
     source = SOURCES.get(rule.source or "")
-    assumed = rule.trigger is RetentionTrigger.FINANCIAL_YEAR_END
-    return bool(source and source.verified) and not assumed
+    return bool(source and source.verified)
+
+
+def year_end_assumed(rule: RetentionRule, year_end: YearEnd | None) -> bool:
+    return rule.trigger is RetentionTrigger.FINANCIAL_YEAR_END and year_end is None
 
 
 def sweepables(policy: Policy) -> list[Sweepable]:

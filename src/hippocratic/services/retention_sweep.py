@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session
 from hippocratic.domain.retention_due import DuePlan, plan
 from hippocratic.policy.retention import RetentionAction, RetentionRule
 from hippocratic.services.actor import Actor
-from hippocratic.services.retention_kinds import Sweepable, sweepables, verified
+from hippocratic.services.retention_kinds import (
+    Sweepable,
+    source_verified,
+    sweepables,
+    verified,
+    year_end_assumed,
+)
 from hippocratic.services.store import Store
 from hippocratic.storage import disposal_deletions as deletions
 from hippocratic.storage import erasure as store_erasure
@@ -69,10 +75,14 @@ class RetentionSweep:
         self.actor = Actor(organisation, actor, "system")
         self.policy = store.policy_of(organisation)
         self.items = sweepables(self.policy)
+        self.year_end = self.policy.organisation.year_end
         dpo = next((r for r in self.policy.roles if r.dpo), None)
         self.review_role = dpo.key if dpo else "dpo"
 
     # -- the SQL of one kind under its rule ------------------------------------------------
+
+    def plan(self, rule: RetentionRule, as_of: date) -> DuePlan:
+        return plan(rule, as_of, self.year_end)
 
     def facts(self) -> Any:
         marketing = self.policy.marketing
@@ -80,7 +90,9 @@ class RetentionSweep:
 
     def due(self, item: Sweepable, as_of: date) -> Any:
         facts = self.facts()
-        query = sweep_sql.due_items(self.organisation, item.source, plan(item.rule, as_of), facts)
+        query = sweep_sql.due_items(
+            self.organisation, item.source, self.plan(item.rule, as_of), facts
+        )
         if item.child is not None:
             columns = FactColumns(
                 born=facts.c.born,
@@ -88,7 +100,7 @@ class RetentionSweep:
                 end_of_treatment=facts.c.end_of_treatment,
                 died=facts.c.died,
             )
-            child: DuePlan = plan(item.child, as_of)
+            child: DuePlan = self.plan(item.child, as_of)
             query = query.where(or_(facts.c.born.is_(None), due(child, columns)))
         return query
 
@@ -97,7 +109,9 @@ class RetentionSweep:
     def run(self, as_of: date, *, dry_run: bool = False) -> RunReport:
         run_id = self._start(as_of, dry_run)
         report = RunReport(run_id, self.organisation, as_of, dry_run)
-        report.unverified = sorted({i.rule.key for i in self.items if not verified(i.rule)})
+        report.unverified = sorted(
+            {i.rule.key for i in self.items if not verified(i.rule, self.year_end)}
+        )
         if not dry_run:
             report.shredded += self._finish_shreds()
         for item in self.items:
@@ -361,7 +375,13 @@ class RetentionSweep:
     ) -> None:
         if not n:
             return
-        checked = "source verified" if verified(rule) else "source NOT verified in a primary text"
+        checked = (
+            "source NOT verified in a primary text"
+            if not source_verified(rule)
+            else "financial year end NOT verified: assumed 12 months after each record"
+            if year_end_assumed(rule, self.year_end)
+            else "source verified"
+        )
         reason = (
             f"retention certificate: run {report.run_id} as of {report.as_of}: {n} {kind} "
             f"item(s) {VERBS[action]} under rule {rule.key} "

@@ -101,7 +101,7 @@ def _part(part: Part, facts: FactColumns) -> ColumnElement[bool]:
         stated = _on_or_before(_start(part.trigger, facts), part.cutoff)
         if part.trigger is not RetentionTrigger.FINANCIAL_YEAR_END:
             return stated
-        assumed = _on_or_before(facts.collected, part.assumed_cutoff)
+        assumed = _on_or_before(facts.collected, part.collected_cutoff)
         if facts.financial_year_end is None:
             return assumed
         return or_(stated, and_(facts.financial_year_end.is_(None), assumed))

@@ -113,3 +113,17 @@ def test_invalid_input_is_a_clear_error_not_a_traceback(args: list[str], message
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_invoices_from_the_year_end_the_policy_states(tmp_path: Path) -> None:
+    text = Path(HARMONY).read_text(encoding="utf-8")
+    policy = tmp_path / "harmony.yaml"
+    policy.write_text(
+        text.replace("organisation:\n", 'organisation:\n  financial_year_end: "03-31"\n', 1)
+    )
+    april = as_json(str(policy), "financial_record", "--collected", "2026-04-01")
+    assert (april["disposal_date"], april["assumptions"]) == ("2033-03-31", [])
+    march = as_json(str(policy), "financial_record", "--collected", "2026-03-31")
+    assert march["disposal_date"] == "2032-03-31"
+    given = as_json(str(policy), "financial_record", "--financial-year-end", "2026-12-31")
+    assert given["disposal_date"] == "2032-12-31"  # the option still wins

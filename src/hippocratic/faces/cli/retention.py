@@ -54,8 +54,9 @@ def end(
     financial_year_end: Annotated[
         str | None,
         typer.Option(
-            help="End of the company's financial year the record belongs to; without it the "
-            "latest possible (--collected + 12 months) is assumed and the result is not verified."
+            help="End of the company's financial year the record belongs to; without it, the "
+            "end of the year --collected falls in by the policy's financial_year_end, else the "
+            "latest possible (--collected + 12 months), assumed and not verified."
         ),
     ] = None,
     reused: Annotated[
@@ -80,15 +81,18 @@ def end(
             field="record_type",
             hint=f"one of: {', '.join(known)}",
         )
+    collected_on = parse_optional_date(collected, "collected")
+    year_end = policy.organisation.year_end
     facts = RecordFacts(
         born=parse_optional_date(born, "born"),
         last_seen=parse_optional_date(last_seen, "last-seen"),
         end_of_treatment=parse_optional_date(end_of_treatment, "end-of-treatment"),
         died=parse_optional_date(died, "died"),
-        collected=parse_optional_date(collected, "collected"),
+        collected=collected_on,
         last_interaction=parse_optional_date(last_interaction, "last-interaction"),
         opted_out=parse_optional_date(opted_out, "opted-out"),
-        financial_year_end=parse_optional_date(financial_year_end, "financial-year-end"),
+        financial_year_end=parse_optional_date(financial_year_end, "financial-year-end")
+        or (year_end.ending(collected_on) if year_end and collected_on else None),
         reused=[parse_date(value, "reused") for value in reused or []],
         held=hold,
     )
