@@ -6,12 +6,17 @@ decryption (``benchmarks/plain_api.py``) served the same way from the same datab
 The store holds the demo patients and today's appointments made through the services, and a
 bulk-loaded background of other patients with one appointment each on other days (100,000 on
 SQLite; 1,000,000 on PostgreSQL, ``BENCH_API_PG_ROWS`` to change it), so the worklist's index
-is the size of a busy clinic's years. One client, keep-alive, requests one after another."""
+is the size of a busy clinic's years. One client, keep-alive, requests one after another; then
+several at once against two server processes, from Python threads and, where Debian's ``wrk``
+is installed (``make bench`` installs it), from wrk, whose C client leaves the two cores to the
+server."""
 
 from __future__ import annotations
 
 import os
 import random
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,6 +50,9 @@ CHUNK = 20_000
 WORKERS = 2
 CLIENTS = 4
 CONCURRENT_READS = 4000
+WRK_CONNECTIONS = 8
+WRK_SECONDS = 10
+WRK_RUNS = 3
 
 
 def _background(url: str, rows: int, today: date) -> None:
@@ -188,6 +196,59 @@ def _concurrent(
     return Timing(name, samples), len(samples) / elapsed
 
 
+def _wrk_script(directory: Path, prefix: str, auth: dict[str, str], picks: list[str]) -> Path:
+    """A wrk script sending the reads in ``picks`` in turn, with the API token."""
+    paths = ", ".join(f'"{prefix}/patients/{subject}"' for subject in picks)
+    script = directory / f"reads{prefix.replace('/', '_')}.lua"
+    script.write_text(
+        f"paths = {{{paths}}}\ncounter = 0\n"
+        f'wrk.headers["Authorization"] = "{auth["authorization"]}"\n'
+        "request = function()\n  counter = counter + 1\n"
+        '  return wrk.format("GET", paths[(counter % #paths) + 1])\nend\n'
+    )
+    return script
+
+
+def _found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{text}")
+    return match.group(1)
+
+
+def _milliseconds(text: str) -> float:
+    """wrk's latency (``812.00us``, ``6.88ms``, ``1.02s``) in milliseconds."""
+    value, unit = float(_found(r"^([\d.]+)", text)), _found(r"(us|ms|s)$", text)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _wrk(
+    command: list[str], env: dict[str, str], script: Path
+) -> tuple[float, float, float] | None:
+    """``WORKERS`` server processes and wrk's ``WRK_CONNECTIONS`` keep-alive connections for
+    ``WRK_SECONDS``, ``WRK_RUNS`` times: the median run's reads per second, p50 and p99 (ms).
+    None without wrk. Every answer must be a 200."""
+    if shutil.which("wrk") is None:
+        return None
+    runs = []
+    with _serving([*command, "--workers", str(WORKERS)], env) as (base, _pid):
+        load = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", "--latency", "-s", str(script), base]
+        subprocess.run([*load[:3], "-d2s", *load[3:]], capture_output=True, check=True)
+        for _ in range(WRK_RUNS):
+            out = subprocess.run(
+                [*load[:3], f"-d{WRK_SECONDS}s", *load[3:]],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            assert "Non-2xx" not in out, out
+            assert "Socket errors" not in out, out
+            rate = float(_found(r"Requests/sec:\s+([\d.]+)", out))
+            p50, p99 = _found(r"50%\s+(\S+)", out), _found(r"99%\s+(\S+)", out)
+            runs.append((rate, _milliseconds(p50), _milliseconds(p99)))
+    return sorted(runs)[len(runs) // 2]
+
+
 def run(backend: str, url: str, rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         keys = Path(tmp) / "keys"
@@ -219,6 +280,20 @@ def run(backend: str, url: str, rows: int) -> None:
         for timing, rate in (busy, idle):
             print(f"  {timing.line('ms')}   {rate:8.0f} req/s")
         print(f"  guarded / unguarded throughput: {busy[1] / idle[1]:.2f}x")
+        guarded_wrk = _wrk(guarded_cmd, {}, _wrk_script(Path(tmp), "/api/v1", auth, picks))
+        plain_wrk = _wrk(
+            plain_cmd, {"BENCH_DATABASE_URL": url}, _wrk_script(Path(tmp), "", auth, picks)
+        )
+        if guarded_wrk is None or plain_wrk is None:
+            print("  wrk: not installed (make bench-extras), skipped")
+            return
+        for label, (rate, p50, p99) in (("guarded", guarded_wrk), ("unguarded", plain_wrk)):
+            print(
+                f"  {label} read, {WORKERS} workers, wrk {WRK_CONNECTIONS} connections: "
+                f"{rate:6.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms "
+                f"(median of {WRK_RUNS} runs of {WRK_SECONDS} s)"
+            )
+        print(f"  guarded / unguarded throughput (wrk): {guarded_wrk[0] / plain_wrk[0]:.2f}x")
 
 
 @contextmanager
