@@ -142,3 +142,21 @@ def test_recording_refuses_nonsense(store: Store) -> None:
     with store.sessions() as session:
         rows = session.scalars(select(StaffRow).where(StaffRow.username == "sam")).all()
         assert rows[0].training_completed_at == _today(store)
+
+
+def test_a_token_issued_by_a_leaver_stops_when_their_account_is_disabled(store: Store) -> None:
+    today = _today(store)
+    staff.add(store, "harmonic", "dee", "Dee DPO", "dpo", PASSWORD,
+              confidentiality_signed=today, trained=today)  # fmt: skip
+    issued = api_token.issue(store, "harmonic", "reception", "Booking widget", by="dee")
+    operator = api_token.issue(store, "harmonic", "reception", "Integration")
+    assert api_token.authenticate(store, issued.secret) is not None
+    staff.disable(store, "harmonic", "dee")
+    with pytest.raises(AuthenticationFailed, match="account is disabled") as refused:
+        api_token.authenticate(store, issued.secret)
+    assert refused.value.http_status == 401
+    assert api_token.authenticate(store, operator.secret) is not None  # no person behind it
+    seen = [e for e in events(store) if e.action == "api_token.refused"]
+    assert [(e.actor, e.outcome, e.reason) for e in seen] == [
+        (f"token:{issued.token.token_id}", "denied", "dee: account disabled")
+    ]

@@ -3,8 +3,9 @@
 A token reads ``hip_<organisation>_<id>_<secret>``: the organisation and id say which row to
 look at, the secret (32 random bytes, base64url) is checked against its SHA-256, the only form
 stored. A token issued by a member of staff works only while that member's confidentiality
-agreement and training are current (L-13); one issued by the operator (an integration) has
-no person behind it to train. The role is one of the policy's roles, so the guard decides a
+agreement and training are current (L-13), and while their account is not disabled (a leaver's
+tokens stop with their sign-in); one issued by the operator (an integration) has no person
+behind it. The role is one of the policy's roles, so the guard decides a
 token's requests exactly as it decides a person's in that role; its actor on the ledger is
 ``token:<id>``. Issuing and revoking are security events.
 """
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, select, update
 
-from hippocratic.errors import InputError, NotFound
+from hippocratic.errors import InputError, NotFound, SignInRequired
 from hippocratic.services import security_event, staff_training
 from hippocratic.services.actor import Actor
 from hippocratic.services.security_event import OPERATOR
@@ -40,6 +41,7 @@ _CHECK = (
         StaffRow.username.label("owner"),
         StaffRow.confidentiality_signed_at,
         StaffRow.training_completed_at,
+        StaffRow.disabled_at.label("owner_disabled_at"),
     )
     .outerjoin(
         StaffRow,
@@ -53,8 +55,8 @@ _CHECK = (
         ApiTokenRow.token_id == bindparam("token"),
     )
 )
-"""Built once: every API request checks its token, and (L-13) the training of the member of
-staff who issued it, in the same one query."""
+"""Built once: every API request checks its token, and the account and (L-13) training of the
+member of staff who issued it, in the same one query."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def revoke(store: Store, organisation: str, token_id: str, by: str = OPERATOR) -
 def authenticate(store: Store, bearer: str | None) -> Actor | None:
     """The actor a bearer token stands for, or None (malformed, unknown, wrong or revoked).
 
-    Raises ``TrainingRequired`` (``auth.training``, 403) for a right token whose issuer's
+    Raises ``SignInRequired`` (``auth.required``, 401) for a right token whose issuer's account
+    is disabled, and ``TrainingRequired`` (``auth.training``, 403) for one whose issuer's
     confidentiality agreement or training is missing or out of date (L-13)."""
     if bearer is None:
         return None
@@ -189,6 +192,20 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
     policy = store.policy_of(organisation)
     if role not in policy.role_by_key:
         return None
+    if row.owner is not None and row.owner_disabled_at is not None:
+        security_event.record_now(
+            store,
+            organisation,
+            f"token:{token_id}",
+            role,
+            "api_token.refused",
+            allowed=False,
+            reason=f"{row.owner}: account disabled",
+        )
+        raise SignInRequired(
+            "this API token was issued by a member of staff whose account is disabled",
+            hint="ask the DPO for a new token: `hippocratic token issue`",
+        )
     if row.owner is not None:
         untrained = staff_training.refusal(
             policy, role, row.confidentiality_signed_at, row.training_completed_at, now.date()

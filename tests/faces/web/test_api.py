@@ -17,6 +17,7 @@ from tests.faces.web.clinic_client import (
 from tests.services.clinic import events
 from tests.services.test_referrals import PATIENT
 
+from hippocratic.services import api_token, staff
 from hippocratic.services.store import Store
 from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow
 from hippocratic.storage.subject import SubjectRow
@@ -45,6 +46,19 @@ def test_without_credentials_nothing_is_answered(client: TestClient) -> None:
         assert response.json()["error"]["code"] == "auth.required"
     forged = {"authorization": "Bearer hip_harmonic_aaaaaaaaaaaa_" + "x" * 43}
     assert client.get("/api/v1/me", headers=forged).status_code == 401
+
+
+def test_a_leavers_token_is_refused_once_their_account_is_disabled(
+    client: TestClient, clinic: Store
+) -> None:
+    issued = api_token.issue(clinic, "harmonic", "reception", "Booking widget", by="dee")
+    headers = {"authorization": f"Bearer {issued.secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    staff.disable(clinic, "harmonic", "dee")
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "auth.required"
+    assert "disabled" in refused.json()["error"]["message"]
 
 
 def test_me_names_the_token_or_the_person(client: TestClient, clinic: Store) -> None:
