@@ -22,6 +22,7 @@ from hippocratic.domain.calendar import add_months, long_date
 from hippocratic.errors import InputError, NotFound
 from hippocratic.guard.care_relationship import end_care, start_care
 from hippocratic.guard.decision import Action, Decision
+from hippocratic.guard.guard import Assessment
 from hippocratic.policy.record_binding import AppointmentBinding
 from hippocratic.services import form_consent
 from hippocratic.services.capture import Capture, check
@@ -302,31 +303,50 @@ class Appointments(ClinicService):
     ) -> Appointment:
         """Mark an appointment attended, missed or cancelled (or book it again). Cancelling
         the last appointment with a clinician ends their care relationship with the patient."""
+        with self.store.sessions.begin() as session:
+            row, assessment = self.change_status(
+                session, subject, appointment_id, status, request_id
+            )
+        return self.shown_after(row, assessment, subject)
+
+    def change_status(
+        self,
+        session: Session,
+        subject: str,
+        appointment_id: str,
+        status: AppointmentStatus,
+        request_id: str | None = None,
+    ) -> tuple[AppointmentRow, Assessment]:
+        """``set_status`` inside the caller's transaction (a change it is part of): the guard's
+        assessment is recorded and, if allowed, the status changed; ``shown_after`` then
+        raises the refusal or shows the appointment once the caller has committed."""
         binding: AppointmentBinding = self.binding("appointment")
         request = self.request(
             binding.purpose, subject, [binding.service_field], Action.WRITE, request_id
         )
-        with self.store.sessions.begin() as session:
-            row = session.get(AppointmentRow, (self.organisation, appointment_id))
-            if row is None or row.subject_id != subject:
-                raise NotFound(f"no appointment {appointment_id} for this patient", field="id")
-            current = AppointmentStatus(row.status)
-            if status not in NEXT_STATUS[current]:
-                raise InputError(
-                    f"an appointment that is {current.value.replace('_', ' ')} cannot become "
-                    f"{status.value.replace('_', ' ')}",
-                    field="status",
+        row = session.get(AppointmentRow, (self.organisation, appointment_id))
+        if row is None or row.subject_id != subject:
+            raise NotFound(f"no appointment {appointment_id} for this patient", field="id")
+        current = AppointmentStatus(row.status)
+        if status not in NEXT_STATUS[current]:
+            raise InputError(
+                f"an appointment that is {current.value.replace('_', ' ')} cannot become "
+                f"{status.value.replace('_', ' ')}",
+                field="status",
+            )
+        guard = self.guard(session)
+        assessment = guard.assess(request, f"status {current.value} -> {status.value}")
+        if assessment.decision.allowed:
+            now = self.now()
+            row.status, row.updated_at = status.value, now
+            if status is AppointmentStatus.CANCELLED and row.clinician is not None:
+                self._shorten_care(session, row, now)
+                Records(self.store, self.actor).written(
+                    guard, subject, ADMINISTRATION, "care:end", f"clinician {row.clinician}"
                 )
-            guard = self.guard(session)
-            assessment = guard.assess(request, f"status {current.value} -> {status.value}")
-            if assessment.decision.allowed:
-                now = self.now()
-                row.status, row.updated_at = status.value, now
-                if status is AppointmentStatus.CANCELLED and row.clinician is not None:
-                    self._shorten_care(session, row, now)
-                    Records(self.store, self.actor).written(
-                        guard, subject, ADMINISTRATION, "care:end", f"clinician {row.clinician}"
-                    )
+        return row, assessment
+
+    def shown_after(self, row: AppointmentRow, assessment: Assessment, subject: str) -> Appointment:
         self.enforce(assessment, subject)
         return self._shown(row, assessment.decision, self.key(subject))
 
