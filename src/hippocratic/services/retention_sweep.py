@@ -225,10 +225,9 @@ class RetentionSweep:
                 left.add((subject, item.rule.key, *unit))
         tables = list(dict.fromkeys(store_erasure.RECORD_TABLES.values()))
         whole = sweep_sql.emptied(session, org, batch, tables)
-        for subject in whole:
-            store_erasure.end_care(session, org, subject)
-            store_erasure.unlink_campaigns(session, org, subject)
         if whole:
+            store_erasure.end_care(session, org, whole)
+            store_erasure.unlink_campaigns(session, org, whole)
             session.execute(
                 delete(RetentionFactRow).where(
                     RetentionFactRow.organisation_id == org, RetentionFactRow.subject_id.in_(whole)
