@@ -21,6 +21,7 @@ from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_jobs import catch_up
 from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
+from hippocratic.storage import disposal_deletions
 from hippocratic.storage.campaign import CampaignMessageRow, CampaignRow
 from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow, PaymentRow
 from hippocratic.storage.ledger import AuditEventRow
@@ -459,6 +460,67 @@ def test_a_hold_on_one_record_keeps_it_and_its_disposal_waits_for_the_lift(store
     desk.lift_hold(hold.hold_id, "review closed")
     assert run(store, date(2034, 1, 12))["subjects/whole/shred"] == 1
     assert store.vault.is_erased(ORG, subject)
+
+
+def test_in_one_batch_what_a_hold_or_a_kept_payment_keeps_stays_and_the_rest_goes_exactly(
+    store: Store,
+) -> None:
+    """Three patients decided in one batch: one appointment held, one a kept invoice points
+    at, one free. Only the free one goes, the register and the certificate say exactly that,
+    and the other two decisions stay to be carried out."""
+    free, held, paid = patient(store), patient(store), patient(store)
+    with store.sessions.begin() as session:
+        visits = dict(
+            session.execute(
+                select(AppointmentRow.subject_id, AppointmentRow.appointment_id).where(
+                    AppointmentRow.organisation_id == ORG
+                )
+            ).all()
+        )
+        session.add(
+            PaymentRow(
+                organisation_id=ORG,
+                payment_id="p1",
+                subject_id=paid,
+                appointment_id=visits[paid],
+                method=b"x",
+                amount_pence=9000,
+                currency="GBP",
+                status="paid",
+                taken_by="billing",
+                taken_at=datetime(2030, 1, 1, 10, tzinfo=UTC),
+            )
+        )
+    _approve_all(store, date(2034, 1, 10))
+    desk = RetentionDesk(store, DPO)
+    desk.place_hold(held, "complaint", "complaint about the scan", "complaints lead",
+                    record_kind="appointment", record_id=visits[held])  # fmt: skip
+    counts = run(store, date(2034, 1, 11))
+    assert counts["adult_health_record/appointment/dispose"] == 1
+    assert counts["adult_health_record/field/dispose"] == 3  # every name goes
+    assert counts["subjects/whole/shred"] == 1
+    with store.sessions() as session:
+        left = set(session.scalars(select(AppointmentRow.appointment_id)))
+        undone = set(
+            session.scalars(
+                select(RetentionReviewRow.subject_id).where(
+                    RetentionReviewRow.decision == "dispose",
+                    RetentionReviewRow.disposed_at.is_(None),
+                )
+            )
+        )
+        reasons = list(session.scalars(select(AuditEventRow.reason)))
+    assert left == {visits[held], visits[paid]} and undone == {held, paid}
+    register = disposal_deletions.entries(store.key_engine, ORG)
+    assert {(e.subject, e.item) for e in register if e.record_table == "appointment"} == {
+        (free, visits[free])
+    }
+    assert {(e.subject, e.item) for e in register if e.record_table == "subject_field"} == {
+        (s, "full_name") for s in (free, held, paid)
+    }
+    assert any("1 appointment item(s) disposed of after review" in (r or "") for r in reasons)
+    assert store.vault.is_erased(ORG, free)
+    assert not store.vault.is_erased(ORG, held) and not store.vault.is_erased(ORG, paid)
 
 
 def test_decisions_are_carried_out_batch_after_batch(

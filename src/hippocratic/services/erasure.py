@@ -129,13 +129,13 @@ class Erasure(RightsDecisions):
             if plan.whole:
                 fields = [key for key, _ in self._held_fields(session, row)]
                 kinds = list(store_erasure.RECORD_TABLES)
-                store_erasure.end_care(session, org, subject)
+                store_erasure.end_care(session, org, [subject])
             else:
                 fields = [f for item in plan.erased for f in item.fields]
                 kept_kinds = {k for item in plan.kept for k in item.kinds}
                 kinds = [k for item in plan.erased for k in item.kinds if k not in kept_kinds]
             unlinked = (
-                store_erasure.unlink_campaigns(session, org, subject)
+                store_erasure.unlink_campaigns(session, org, [subject])
                 if CAMPAIGNS not in {item.category for item in plan.kept}
                 else []
             )

@@ -38,6 +38,7 @@ from hippocratic.services.store import Store
 from hippocratic.storage import disposal_deletions as deletions
 from hippocratic.storage import erasure as store_erasure
 from hippocratic.storage import retention_sweep as sweep_sql
+from hippocratic.storage import review_disposal
 from hippocratic.storage.campaign import CampaignMessageRow
 from hippocratic.storage.disposal_register import RETENTION, Disposal
 from hippocratic.storage.ledger import AuditEvent, append
@@ -194,7 +195,7 @@ class RetentionSweep:
         if report.dry_run:
             with self.store.sessions() as session:
                 for item in reviewed:
-                    query = sweep_sql.approved(self.organisation, item.rule.key, item.source)
+                    query = review_disposal.approved(self.organisation, item.rule.key, item.source)
                     self._add(
                         report,
                         f"{item.rule.key}/{item.source.kind}/dispose",
@@ -204,7 +205,9 @@ class RetentionSweep:
         after = ""
         while True:
             with self.store.sessions.begin() as session:
-                batch = sweep_sql.subjects_with_approvals(session, self.organisation, BATCH, after)
+                batch = review_disposal.subjects_with_approvals(
+                    session, self.organisation, BATCH, after
+                )
                 if not batch:
                     break
                 after = batch[-1]
@@ -212,37 +215,31 @@ class RetentionSweep:
             report.shredded += self._finish_shreds()
 
     def _dispose_batch(self, session: Session, batch: list[str], report: RunReport) -> None:
+        """Carry out the decisions to dispose on ``batch``: per kind a review rule governs, its
+        keys read once, those no hold keeps deleted by key; what is left (held, or pointed at
+        by a kept record) keeps its decision open for a later run."""
         org, now = self.organisation, self.store.clock.now()
-        for item in self.items:
-            if item.rule.action is not RetentionAction.REVIEW:
-                continue
-            query = sweep_sql.approved(org, item.rule.key, item.source).where(
-                item.source.table.subject_id.in_(batch)
-            )
-            done = sweep_sql.delete_items(session, org, item.source, query)
-            n = self._register(report, item.source, "delete", done)
-            key = f"{item.rule.key}/{item.source.kind}/dispose"
-            if n:
-                self._certify(session, report, item.rule, item.source.kind, "dispose", n, key)
-            self._add(report, key, n)
         left: set[tuple[str, str, str, str]] = set()
         for item in self.items:
             if item.rule.action is not RetentionAction.REVIEW:
                 continue
-            remaining = sweep_sql.approved(org, item.rule.key, item.source, with_held=True)
-            for subject, record in session.execute(
-                remaining.where(item.source.table.subject_id.in_(batch))
-            ):
-                unit = (
-                    ("record", subject) if item.source.subject_level else (item.source.kind, record)
-                )
+            source = item.source
+            free, held = review_disposal.approved_keys(session, org, item.rule.key, source, batch)
+            done = review_disposal.delete_keys(session, org, source, free)
+            n = self._register(report, source, "delete", done)
+            key = f"{item.rule.key}/{source.kind}/dispose"
+            if n:
+                self._certify(session, report, item.rule, source.kind, "dispose", n, key)
+            self._add(report, key, n)
+            gone = set(done)
+            for subject, record in [*held, *(k for k in free if k not in gone)]:
+                unit = ("record", subject) if source.subject_level else (source.kind, record)
                 left.add((subject, item.rule.key, *unit))
         tables = list(dict.fromkeys(store_erasure.RECORD_TABLES.values()))
-        whole = sweep_sql.emptied(session, org, batch, tables)
-        for subject in whole:
-            store_erasure.end_care(session, org, subject)
-            store_erasure.unlink_campaigns(session, org, subject)
+        whole = review_disposal.emptied(session, org, batch, tables)
         if whole:
+            store_erasure.end_care(session, org, whole)
+            store_erasure.unlink_campaigns(session, org, whole)
             session.execute(
                 delete(RetentionFactRow).where(
                     RetentionFactRow.organisation_id == org, RetentionFactRow.subject_id.in_(whole)
@@ -254,7 +251,7 @@ class RetentionSweep:
                 )
                 for s in whole
             )
-        sweep_sql.mark_disposed(session, org, batch, left, report.run_id, now)
+        review_disposal.mark_disposed(session, org, batch, left, report.run_id, now)
         events = [
             self._event(
                 subject,

@@ -85,6 +85,7 @@ class ClinicalEntryRow(Base):
         subject_fk(),
         appointment_fk(),
         Index("ix_clinical_entry_subject", "organisation_id", "subject_id", "created_at"),
+        Index("ix_clinical_entry_appointment", "organisation_id", "appointment_id"),
     )
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -127,6 +128,7 @@ class PaymentRow(Base):
         subject_fk(),
         appointment_fk(),
         Index("ix_payment_subject", "organisation_id", "subject_id"),
+        Index("ix_payment_appointment", "organisation_id", "appointment_id"),
     )
 
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -9,7 +9,7 @@ being deleted, so campaign counts stay true.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -140,30 +140,47 @@ def erase_records(
     return deleted
 
 
-def end_care(session: Session, organisation: str, subject: str) -> None:
-    """Care relationships with the subject end and go (an erasure of the whole subject)."""
-    session.execute(
-        delete(CareRelationshipRow).where(
-            CareRelationshipRow.organisation_id == organisation,
-            CareRelationshipRow.subject_id == subject,
+CHUNK = 500
+"""Subjects (or messages) per statement: an ``IN`` list well inside every database's limit."""
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])
+
+
+def end_care(session: Session, organisation: str, subjects: Sequence[str]) -> None:
+    """Care relationships with the subjects end and go (an erasure of each whole subject), one
+    statement per ``CHUNK`` of subjects."""
+    for chunk in _chunks(subjects):
+        session.execute(
+            delete(CareRelationshipRow).where(
+                CareRelationshipRow.organisation_id == organisation,
+                CareRelationshipRow.subject_id.in_(chunk),
+            )
         )
-    )
 
 
-def unlink_campaigns(session: Session, organisation: str, subject: str) -> list[str]:
+def unlink_campaigns(session: Session, organisation: str, subjects: Sequence[str]) -> list[str]:
     """Campaign messages no longer say whom they went to; the campaign's counts stay. The ids
-    of the messages unlinked."""
-    where = (
-        CampaignMessageRow.organisation_id == organisation,
-        CampaignMessageRow.subject_id == subject,
-    )
-    found = list(
-        session.scalars(select(CampaignMessageRow.message_id).where(*where).with_for_update())
-    )
-    if found:
+    of the messages unlinked, read and locked first, a ``CHUNK`` of subjects at a time."""
+    found: list[str] = []
+    for chunk in _chunks(subjects):
+        found += session.scalars(
+            select(CampaignMessageRow.message_id)
+            .where(
+                CampaignMessageRow.organisation_id == organisation,
+                CampaignMessageRow.subject_id.in_(chunk),
+            )
+            .with_for_update()
+        )
+    for chunk in _chunks(found):
         session.execute(
             update(CampaignMessageRow)
-            .where(*where, CampaignMessageRow.message_id.in_(found))
+            .where(
+                CampaignMessageRow.organisation_id == organisation,
+                CampaignMessageRow.message_id.in_(chunk),
+            )
             .values(subject_id=None)
             .execution_options(synchronize_session=False)
         )

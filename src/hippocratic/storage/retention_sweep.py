@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Select,
     String,
@@ -39,7 +40,6 @@ from hippocratic.domain.retention_due import DuePlan
 from hippocratic.storage.campaign import CampaignMessageRow
 from hippocratic.storage.clinic import AppointmentRow, ClinicalEntryRow, PaymentRow
 from hippocratic.storage.consent import ConsentStateRow
-from hippocratic.storage.record import SubjectFieldRow
 from hippocratic.storage.retention import (
     RetentionFactRow,
     RetentionReviewRow,
@@ -169,24 +169,35 @@ def count(session: Session, query: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
+def kept_by_pointer(organisation: str, table: Any) -> list[ColumnElement[bool]]:
+    """Conditions a record of ``table`` must meet to be deleted: an appointment a clinical
+    entry or a payment still points at stays with it (both indexed by appointment)."""
+    if table is not AppointmentRow:
+        return []
+    return [
+        ~exists().where(
+            ClinicalEntryRow.organisation_id == organisation,
+            ClinicalEntryRow.appointment_id == AppointmentRow.appointment_id,
+        ),
+        ~exists().where(
+            PaymentRow.organisation_id == organisation,
+            PaymentRow.appointment_id == AppointmentRow.appointment_id,
+        ),
+    ]
+
+
 def delete_items(
     session: Session, organisation: str, source: Source, items: Select[Any]
 ) -> list[tuple[str, str]]:
     """Delete the items ``items`` selects (subject_id, item); the (subject, item) deleted."""
     table = source.table
     keys = tuple_(table.subject_id, source.item)
-    where = [table.organisation_id == organisation, *source.where, keys.in_(items)]
-    if table is AppointmentRow:  # an appointment a kept record points at stays with it
-        where += [
-            ~exists().where(
-                ClinicalEntryRow.organisation_id == organisation,
-                ClinicalEntryRow.appointment_id == AppointmentRow.appointment_id,
-            ),
-            ~exists().where(
-                PaymentRow.organisation_id == organisation,
-                PaymentRow.appointment_id == AppointmentRow.appointment_id,
-            ),
-        ]
+    where = [
+        table.organisation_id == organisation,
+        *source.where,
+        keys.in_(items),
+        *kept_by_pointer(organisation, table),
+    ]
     result = session.execute(
         delete(table)
         .where(*where)
@@ -295,106 +306,3 @@ def open_reviews(
         .returning(RetentionReviewRow.review_id)
     )
     return len(result.all())
-
-
-def approved(
-    organisation: str, rule: str, source: Source, *, with_held: bool = False
-) -> Select[Any]:
-    """(subject_id, item) of the source's records whose review decided to dispose of them and
-    which are not yet disposed of, holds excepted (unless ``with_held``)."""
-    review = RetentionReviewRow
-    table = source.table
-    if source.subject_level:
-        match = and_(review.item_kind == "record", review.item_id == table.subject_id)
-    else:
-        match = and_(review.item_kind == source.kind, review.item_id == source.item)
-    query = select(table.subject_id.label("subject_id"), source.item.label("item")).where(
-        table.organisation_id == organisation,
-        *source.where,
-        exists().where(
-            review.organisation_id == organisation,
-            review.subject_id == table.subject_id,
-            review.rule == rule,
-            review.decision == "dispose",
-            review.disposed_at.is_(None),
-            match,
-        ),
-    )
-    if with_held:
-        return query
-    return query.where(
-        ~subject_held(organisation, table.subject_id),
-        ~record_held(organisation, source.kind, source.item),
-    )
-
-
-def mark_disposed(
-    session: Session,
-    organisation: str,
-    subjects: Sequence[str],
-    left: set[tuple[str, str, str, str]],
-    run_id: str,
-    at: datetime,
-) -> int:
-    """The dispose decisions on these subjects are carried out (by this run), except those
-    with something ``left`` (subject, rule, unit kind, unit item): a record a hold keeps, or one
-    a kept record points at, which a later run disposes of when it can."""
-    review = RetentionReviewRow
-    rows = session.execute(
-        select(
-            review.review_id, review.subject_id, review.rule, review.item_kind, review.item_id
-        ).where(
-            review.organisation_id == organisation,
-            review.subject_id.in_(list(subjects)),
-            review.decision == "dispose",
-            review.disposed_at.is_(None),
-        )
-    ).all()
-    done = [row[0] for row in rows if tuple(row[1:]) not in left]
-    if done:
-        session.execute(
-            update(review)
-            .where(review.organisation_id == organisation, review.review_id.in_(done))
-            .values(disposed_at=at, disposed_run=run_id)
-            .execution_options(synchronize_session=False)
-        )
-    return len(done)
-
-
-def subjects_with_approvals(
-    session: Session, organisation: str, limit: int, after: str = ""
-) -> list[str]:
-    """The next ``limit`` subjects (in id order, after ``after``) with a decision to dispose
-    still to carry out and no hold on them."""
-    review = RetentionReviewRow
-    return list(
-        session.scalars(
-            select(review.subject_id)
-            .where(
-                review.organisation_id == organisation,
-                review.decision == "dispose",
-                review.disposed_at.is_(None),
-                review.subject_id > after,
-                ~subject_held(organisation, review.subject_id),
-            )
-            .group_by(review.subject_id)
-            .order_by(review.subject_id)
-            .limit(limit)
-        )
-    )
-
-
-def emptied(
-    session: Session, organisation: str, subjects: Sequence[str], tables: Sequence[Any]
-) -> list[str]:
-    """Those of ``subjects`` who hold nothing more in ``tables`` or their own record."""
-    left = set()
-    for table in (SubjectFieldRow, *tables):
-        left |= set(
-            session.scalars(
-                select(table.subject_id)
-                .where(table.organisation_id == organisation, table.subject_id.in_(list(subjects)))
-                .distinct()
-            )
-        )
-    return [s for s in subjects if s not in left]
