@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
 from hippocratic.storage import (
+    access_log,
     campaign,
     care,
     clinic,
@@ -48,6 +49,7 @@ TABLE_MODULES = (
     collection,
     staff,
     campaign,
+    access_log,
     rights_request,
     patient_session,
     fraud_marker,
