@@ -192,25 +192,13 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
     policy = store.policy_of(organisation)
     if role not in policy.role_by_key:
         return None
-    if row.owner is not None and row.owner_disabled_at is not None:
-        security_event.record_now(
-            store,
-            organisation,
-            f"token:{token_id}",
-            role,
-            "api_token.refused",
-            allowed=False,
-            reason=f"{row.owner}: account disabled",
-        )
-        raise SignInRequired(
-            "this API token was issued by a member of staff whose account is disabled",
-            hint="ask the DPO for a new token: `hippocratic token issue`",
-        )
     if row.owner is not None:
         untrained = staff_training.refusal(
             policy, role, row.confidentiality_signed_at, row.training_completed_at, now.date()
         )
-        if untrained is not None:
+        disabled = row.owner_disabled_at is not None
+        why = "account disabled" if disabled else untrained
+        if why is not None:
             security_event.record_now(
                 store,
                 organisation,
@@ -218,8 +206,13 @@ def authenticate(store: Store, bearer: str | None) -> Actor | None:
                 role,
                 "api_token.refused",
                 allowed=False,
-                reason=f"{row.owner}: {untrained.value}",
+                reason=f"{row.owner}: {why}",
             )
+            if disabled or untrained is None:
+                raise SignInRequired(
+                    "this API token was issued by a member of staff whose account is disabled",
+                    hint="ask the DPO for a new token: `hippocratic token issue`",
+                )
             raise staff_training.refused(untrained)
     if last is None or (now - last).total_seconds() >= TOUCH_EVERY_SECONDS:
         with store.sessions.begin() as session:
