@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hippocratic.domain.clock import Clock, SystemClock
 from hippocratic.errors import ConfigurationError, Conflict, InputError, StoreExists
-from hippocratic.services import security_event
+from hippocratic.services import security_event, site_analytics
 from hippocratic.services.audit import sign_head, verify_store
 from hippocratic.services.backup import DATA, KEYS, Manifest, check_file, read_manifest
 from hippocratic.services.store import MASTER_FILE, keys_dir, open_store
@@ -308,6 +308,14 @@ def _reopen(
             seen = _newest_witnessed(store.witnesses, live.checkpoints, organisation)
             lost = seen if seen is not None and seen.seq > to_seq else None
             again = replayed.get(organisation, _Replayed(0, 0, 0))
+            with store.sessions.begin() as session:  # analytics past their day, as the sweep did
+                visits = site_analytics.dispose(
+                    session,
+                    store.policy_of(organisation),
+                    organisation,
+                    site_analytics.london_date(restored_at),
+                )
+            visits_again = f"; {visits[2]} website visit(s) {visits[1]}d again" if visits else ""
             security_event.record_now(
                 store,
                 organisation,
@@ -321,6 +329,7 @@ def _reopen(
                     f"{again.since} subject(s) erased since the backup erased again; "
                     f"{again.deleted_again} record(s) that retention or a partial erasure "
                     f"deleted were deleted again, {again.anonymised_again} anonymised again"
+                    + visits_again
                     + ("; key store restored too" if keys_too else "")
                 ),
             )

@@ -14,10 +14,12 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from hippocratic.domain.calendar import add_months
+from hippocratic.services import site_analytics
 from hippocratic.services.retention_kinds import verified
 from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
 from hippocratic.storage import retention_sweep as sweep_sql
+from hippocratic.storage import site_visit
 from hippocratic.storage.retention_due import FactColumns, due
 
 MAX_MONTHS = 120
@@ -99,6 +101,13 @@ def forecast(store: Store, organisation: str, today: date, months: int = 12) -> 
             totals = cumulative.setdefault(item.rule.key, [0] * (months + 1))
             for i, value in enumerate(counts):
                 totals[i] += value
+        visits = site_analytics.rule_of(sweep.policy)
+        if visits is not None:
+            tests = [site_analytics.due_visits(visits, e, sweep.year_end) for e in [today, *ends]]
+            counts = site_visit.count_due_each(session, organisation, tests)
+            totals = cumulative.setdefault(visits.key, [0] * (months + 1))
+            for i, value in enumerate(counts):
+                totals[i] += value
     result = []
     for i, end in enumerate(ends):
         by_rule = {
@@ -107,8 +116,9 @@ def forecast(store: Store, organisation: str, today: date, months: int = 12) -> 
             if totals[i + 1] - totals[i]
         }
         result.append(ForecastMonth(end.strftime("%Y-%m"), end, by_rule))
-    actions = {i.rule.key: i.rule.action.value for i in sweep.items}
-    unverified = sorted({i.rule.key for i in sweep.items if not verified(i.rule, sweep.year_end)})
+    rules = [i.rule for i in sweep.items] + ([visits] if visits is not None else [])
+    actions = {rule.key: rule.action.value for rule in rules}
+    unverified = sorted({rule.key for rule in rules if not verified(rule, sweep.year_end)})
     return Forecast(organisation, today, result, actions, unverified)
 
 

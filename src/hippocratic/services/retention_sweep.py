@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from hippocratic.domain.retention_due import DuePlan, plan
 from hippocratic.policy.retention import RetentionAction, RetentionRule
+from hippocratic.services import site_analytics
 from hippocratic.services.actor import Actor
 from hippocratic.services.retention_kinds import (
     Sweepable,
@@ -120,6 +121,7 @@ class RetentionSweep:
         for rule in dict.fromkeys(i.rule.key for i in self.items):
             self._review(rule, as_of, report)
         self._dispose_approved(as_of, report)
+        self._sweep_visits(as_of, report)
         self._finish(report)
         return report
 
@@ -169,6 +171,22 @@ class RetentionSweep:
                 )
                 n = self._register(report, source, action, done)
                 self._certify(session, report, rule, source.kind, action, n, key)
+        self._add(report, key, n)
+
+    def _sweep_visits(self, as_of: date, report: RunReport) -> None:
+        """The website's own analytics due (no patient): one statement, certified with it."""
+        with self.store.sessions.begin() as session:
+            done = site_analytics.dispose(
+                session, self.policy, self.organisation, as_of, dry_run=report.dry_run
+            )
+            if done is None:
+                return
+            rule, action, n = done
+            key = f"{rule.key}/site_visit/{action}"
+            if not report.dry_run:
+                self._certify(session, report, rule, "site_visit", action, n, key)
+        if not verified(rule, self.year_end):
+            report.unverified = sorted({*report.unverified, rule.key})
         self._add(report, key, n)
 
     def _review(self, key: str, as_of: date, report: RunReport) -> None:

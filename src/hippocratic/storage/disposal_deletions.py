@@ -36,6 +36,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
+from hippocratic.storage import site_visit
 from hippocratic.storage.database import Base
 from hippocratic.storage.disposal_register import Disposal
 from hippocratic.storage.keystore import DeletionRow
@@ -46,6 +47,9 @@ ANONYMISE = "anonymise"
 CHUNK = 500
 FIELD_TABLE = "subject_field"
 """The one table whose item key is reused (a field written again after its disposal)."""
+VISIT_TABLE = "site_visit"
+"""Website analytics: an entry names a visitor's pseudonym (in ``subject_id``), whose visits
+until then were deleted when they withdrew analytics consent."""
 
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER disposal_deletion_no_update BEFORE UPDATE ON disposal_deletion "
@@ -210,6 +214,13 @@ def replay(session: Session, organisation: str, named: Sequence[Deletion]) -> Re
         table = Base.metadata.tables.get(name)
         if table is None:
             raise ValueError(f"the deletion register names {name}, which the store lacks")
+        if name == VISIT_TABLE:  # a website visitor's visits, named by their pseudonym
+            visitors = [item.subject for item in items]
+            for start in range(0, len(visitors), CHUNK):
+                deleted += site_visit.delete_visitor(
+                    session, organisation, visitors[start : start + CHUNK], before=at
+                )
+            continue
         key = tuple_(table.c.subject_id, item_column(table))
         for start in range(0, len(items), CHUNK):
             keys = [(item.subject, item.item) for item in items[start : start + CHUNK]]

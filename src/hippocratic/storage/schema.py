@@ -32,6 +32,7 @@ from hippocratic.storage import (
     representative,
     retention,
     rights_request,
+    site_visit,
     staff,
     subject,
 )
@@ -62,6 +63,7 @@ TABLE_MODULES = (
     representative,
     party,
     data_opt_out,
+    site_visit,
 )
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -139,7 +139,7 @@ def test_unregistered_and_unconsented_cookies_are_findings() -> None:
 def test_vendor_requests_are_judged_by_consent_page_and_payload() -> None:
     real = SeenRequest("https://www.facebook.com/tr?id=1&ev=PageView", "GET")
     ga = SeenRequest(f"{BASE}/demo/stand-in/g/collect?dl={BASE}/demo/site/prices", "POST")
-    own = SeenRequest(f"{BASE}/demo/site/hit", "POST")
+    own = SeenRequest(f"{BASE}/harmony/analytics/hits", "POST", '{"path": "/prices"}')
     analytics = Observation("accept analytics only", frozenset({"analytics"}), [], [real, ga, own])
     assert [(f.code, f.subject) for f in judge(REGISTER, analytics)] == [
         ("request.not_consented", real.url)

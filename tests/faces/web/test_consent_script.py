@@ -214,3 +214,30 @@ def test_the_demo_sites_optional_tags_are_inert_until_the_banner_activates_them(
     leaky = client.get("/demo/site/leaky").text
     assert '<script src="/demo/stand-in/gtag/js?id=G-DEMO0001" async>' in leaky
     assert "/demo/site/leaky" not in page  # never linked from the site itself
+
+
+def test_the_own_analytics_beacon_is_kept_with_consent_and_forgotten_on_withdrawal(
+    client: TestClient, clinic: Store
+) -> None:
+    from tests.services.test_site_analytics import consent, visits
+
+    body = json.dumps(
+        {"path": "/prices?ref=ada%40example.org", "referrer": "https://x.example.org/a"}
+    )
+    client.cookies.set("hh_analytics", "42")
+    refused = client.post("/harmony/analytics/hits", content=body)
+    assert refused.status_code == 204
+    assert refused.headers["x-recorded"] == "the visitor has not consented to analytics"
+    assert visits(clinic, "harmony") == []
+
+    client.cookies.set("hh_consent", consent(clinic, "harmony"))
+    kept = client.post("/harmony/analytics/hits", content=body)
+    assert kept.status_code == 204 and kept.headers["x-recorded"] == "recorded"
+    assert kept.headers["access-control-allow-origin"] == "*"
+    (row,) = visits(clinic, "harmony")
+    assert (row.path, row.referrer_host) == ("/prices", "x.example.org")
+
+    client.cookies.set("hh_consent", consent(clinic, "harmony", ""))
+    cleared = client.post("/harmony/consent/cookies/clear")
+    assert cleared.status_code == 200 and "hh_analytics" in cleared.json()["data"]["expired"]
+    assert visits(clinic, "harmony") == []

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from hippocratic.domain.clock import SystemClock
 from hippocratic.errors import InputError, NotFound
 from hippocratic.faces.envelope import success
 from hippocratic.faces.web.site.stand_in import STAND_INS
+from hippocratic.policy.cookie import CookieCategory
 from hippocratic.policy.document import Policy
 from hippocratic.services.cookie_banner import banner_config, register
 from hippocratic.services.cookie_consent import (
@@ -26,6 +28,7 @@ from hippocratic.services.cookie_consent import (
     cookie_domains,
     cookies_to_expire,
 )
+from hippocratic.services.site_analytics import Hit, SiteAnalytics, own_cookie
 from hippocratic.services.store import Store
 
 SOURCE = Path(__file__).parents[1] / "templates" / "site" / "consent.js"
@@ -102,6 +105,30 @@ def banner_router() -> APIRouter:
             success(data), status_code=201, headers={"access-control-allow-origin": "*"}
         )
 
+    @router.post("/{org}/analytics/hits", status_code=204)
+    async def hit(request: Request, org: str) -> Response:
+        """A page view from the clinic's own analytics tag: kept only with analytics consent,
+        only as the policy allows (``site_analytics``); answered 204 either way, with why."""
+        store: Store | None = request.app.state.store
+        cors = {"access-control-allow-origin": "*", "cache-control": "no-store"}
+        if store is None:
+            return Response(status_code=204, headers={**cors, "x-recorded": "no store"})
+        policy = policy_for(request, org)
+        body = await request.body()
+        sent = _json(body) if body.strip() else {}
+        sent = sent if isinstance(sent, dict) else {}
+        consent_name = register(policy).consent_cookie_name or ""
+        own = own_cookie(policy, CookieCategory.ANALYTICS)
+        hit = Hit(
+            path=str(sent.get("path") or ""),
+            referrer=str(sent.get("referrer") or "") or None,
+            consent_cookie=str(sent.get("consent") or request.cookies.get(consent_name) or ""),
+            analytics_cookie=request.cookies.get(own) if own else None,
+            client_ip=request.client.host if request.client else None,
+        )
+        recorded = await run_in_threadpool(SiteAnalytics(store, org).record, hit)
+        return Response(status_code=204, headers={**cors, "x-recorded": recorded.reason})
+
     @router.post("/{org}/consent/cookies/clear")
     def clear(request: Request, org: str) -> JSONResponse:
         """Expire every non-essential register cookie the consent cookie does not cover now:
@@ -112,6 +139,9 @@ def banner_router() -> APIRouter:
         now: datetime = store.clock.now() if store is not None else SystemClock().now()
         keep = consented(policy, request.cookies.get(cookies.consent_cookie_name or ""), now)
         names = cookies_to_expire(policy, request.cookies.keys(), keep)
+        own = own_cookie(policy, CookieCategory.ANALYTICS)
+        if store is not None and own and CookieCategory.ANALYTICS.value not in keep:
+            SiteAnalytics(store, org).forget(request.cookies.get(own))
         response = JSONResponse(success({"expired": names, "kept": sorted(keep)}))
         for name in names:
             for domain in cookie_domains(request.url.hostname or ""):

@@ -22,6 +22,7 @@ from hippocratic.policy.cookie import CookieCategory
 from hippocratic.policy.document import Policy
 from hippocratic.services.cookie_banner import is_sensitive, register, service_slug
 from hippocratic.services.cookie_consent import consented
+from hippocratic.services.site_analytics import own_cookie
 from hippocratic.services.store import Store
 
 ROOT = "/demo/site"
@@ -87,7 +88,7 @@ def demo_router(templates: Jinja2Templates) -> APIRouter:
             links.append({"href": leaky_page, "title": f"Leaky {sensitive.title.lower()}"})
         prefix = f"{ROOT}/leaky" if leaky else ROOT
         here = f"{prefix}/{slug}".rstrip("/") + query
-        language_cookie = _own(policy, CookieCategory.FUNCTIONAL)
+        language_cookie = own_cookie(policy, CookieCategory.FUNCTIONAL)
         context = {
             "org": key,
             "name": policy.organisation.display_name,
@@ -97,7 +98,7 @@ def demo_router(templates: Jinja2Templates) -> APIRouter:
             "here_url": str(request.url),
             "leaky": leaky,
             "vendors": {v.key: True for v in cookies.vendors},
-            "own_analytics": _own(policy, CookieCategory.ANALYTICS),
+            "own_analytics": own_cookie(policy, CookieCategory.ANALYTICS),
             "video": any(d.category is CookieCategory.FUNCTIONAL for d in cookies.categories),
             "language_cookie": language_cookie,
             "language": LANGUAGES.get(request.cookies.get(language_cookie or "", "")),
@@ -128,29 +129,17 @@ def demo_router(templates: Jinja2Templates) -> APIRouter:
         key = organisation(request, org)
         policy = policy_for(request, key)
         response = RedirectResponse(f"{ROOT}?org={key}", status_code=303)
-        name = _own(policy, CookieCategory.FUNCTIONAL)
+        name = own_cookie(policy, CookieCategory.FUNCTIONAL)
         chosen = request.cookies.get(register(policy).consent_cookie_name or "")
         if name and CookieCategory.FUNCTIONAL.value in consented(policy, chosen, _now(request)):
             response.set_cookie(name, lang, max_age=365 * 86400, httponly=True, samesite="lax")
         return response
-
-    @router.api_route(f"{ROOT}/hit", methods=["GET", "POST"])
-    def hit() -> Response:
-        """The first-party analytics stand-in's page view (counted nowhere: a demo)."""
-        return Response(status_code=204)
 
     @router.get(f"{ROOT}/{{slug}}", response_class=HTMLResponse)
     def page(request: Request, slug: str, org: str | None = None) -> HTMLResponse:
         return render(request, org, slug, leaky=False)
 
     return router
-
-
-def _own(policy: Policy, category: CookieCategory) -> str | None:
-    """The organisation's own (first-party) register cookie of ``category``, if any."""
-    cookies = register(policy)
-    found = (c.name for c in cookies.cookies if c.category is category and c.vendor is None)
-    return next((n for n in found if "*" not in n), None)
 
 
 def _now(request: Request) -> datetime:
