@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from hippocratic.services.clinic_service import LONDON
-from hippocratic.services.retention_sweep import RetentionSweep, RunReport
+from hippocratic.services.retention_report import RunReport
+from hippocratic.services.retention_sweep import RetentionSweep
 from hippocratic.services.store import Store
 from hippocratic.storage.retention import RetentionRunRow
 

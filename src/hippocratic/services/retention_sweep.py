@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -35,6 +34,7 @@ from hippocratic.services.retention_kinds import (
     verified,
     year_end_assumed,
 )
+from hippocratic.services.retention_report import VERBS, RunReport
 from hippocratic.services.store import Store
 from hippocratic.storage import disposal_deletions as deletions
 from hippocratic.storage import erasure as store_erasure
@@ -49,25 +49,6 @@ from hippocratic.storage.retention_sweep import Source
 
 JOB = "retention-job"
 BATCH = 500
-VERBS = {
-    "delete": "deleted",
-    "anonymise": "anonymised",
-    "review": "put up for review",
-    "dispose": "disposed of after review",
-}
-
-
-@dataclass
-class RunReport:
-    run_id: str
-    organisation: str
-    as_of: date
-    dry_run: bool
-    counts: dict[str, int] = field(default_factory=dict)
-    """``rule/kind/action`` -> how many items."""
-    unverified: list[str] = field(default_factory=list)
-    """Rules whose source is not verified in a primary text."""
-    shredded: int = 0
 
 
 class RetentionSweep:

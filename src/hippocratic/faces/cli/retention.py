@@ -23,7 +23,8 @@ from hippocratic.services.retention_desk import RetentionDesk
 from hippocratic.services.retention_forecast import forecast as forecast_of
 from hippocratic.services.retention_forecast import plot
 from hippocratic.services.retention_jobs import catch_up, store_today
-from hippocratic.services.retention_sweep import RetentionSweep, RunReport
+from hippocratic.services.retention_report import RunReport
+from hippocratic.services.retention_sweep import RetentionSweep
 
 app = typer.Typer(help="Retention: disposal dates under the policy's rules.", no_args_is_help=True)
 hold_app = typer.Typer(help="Legal holds: nothing they cover is disposed of.", no_args_is_help=True)
